@@ -1,0 +1,169 @@
+"""The ``alignlab/<model>`` Inspect model provider: GGUF models run in-process by llama.cpp.
+
+``alignlab/smollm2`` is the bundled SmolLM2-135M-Instruct; ``alignlab/<path>.gguf``
+is any other local GGUF file. Decoding is deterministic by default
+(temperature 0, fixed seed) and every output carries real token counts, so
+Inspect never needs its tiktoken-based estimate (which downloads a file).
+
+A request for exactly one token with ``logprobs=True`` is a scoring request:
+it is queued and packed with concurrent scoring requests from other samples
+into one batched forward pass (see :class:`LlamaEngine`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import anyio
+from inspect_ai.model import (
+    ChatCompletionChoice,
+    ChatMessage,
+    ChatMessageAssistant,
+    GenerateConfig,
+    Logprob,
+    Logprobs,
+    ModelAPI,
+    ModelOutput,
+    ModelUsage,
+    TopLogprob,
+)
+from inspect_ai.tool import ToolChoice, ToolInfo
+
+from alignlab.models.bundled import resolve_gguf
+from alignlab.models.llama_engine import LlamaEngine, get_engine
+
+DEFAULT_TOP_LOGPROBS = 20
+DEFAULT_MAX_TOKENS = 256
+
+
+class LlamaCppInProcessAPI(ModelAPI):
+    """Inspect ``ModelAPI`` over :class:`LlamaEngine`.
+
+    Model args (``-M key=value``): ``n_ctx`` (default 4096), ``n_threads``
+    (default: all cores), ``seed`` (default 0).
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig = GenerateConfig(),
+        **model_args: Any,
+    ) -> None:
+        super().__init__(model_name, base_url, api_key, [], config)
+        path = resolve_gguf(model_name)
+        self.engine: LlamaEngine = get_engine(
+            path,
+            n_ctx=int(model_args.get("n_ctx", 4096)),
+            n_threads=int(model_args["n_threads"]) if model_args.get("n_threads") else None,
+            seed=int(model_args.get("seed", config.seed if config.seed is not None else 0)),
+        )
+        self._pending: list[tuple[list[int], int, asyncio.Future[list[tuple[int, float]]]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    def max_connections(self) -> int:
+        # Many samples may wait on one engine: scoring requests are batched,
+        # generation requests are serialised by the engine's lock.
+        return 64
+
+    def connection_key(self) -> str:
+        return f"alignlab:{self.engine.path}"
+
+    async def count_text_tokens(self, text: str) -> int:
+        return len(self.engine.tokenize(text))
+
+    async def tokenize(self, text: str) -> list[int]:
+        return self.engine.tokenize(text)
+
+    async def generate(
+        self,
+        input: list[ChatMessage],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> ModelOutput:
+        messages = [{"role": m.role, "content": m.text} for m in input]
+        prompt = self.engine.render_chat(messages)
+        tokens = self.engine.tokenize(prompt)
+        if config.logprobs and config.max_tokens == 1:
+            return await self._score(tokens, config)
+        max_tokens = config.max_tokens or DEFAULT_MAX_TOKENS
+        completion = await anyio.to_thread.run_sync(
+            lambda: self.engine.complete(
+                tokens,
+                max_tokens=max_tokens,
+                temperature=config.temperature if config.temperature is not None else 0.0,
+                top_p=config.top_p if config.top_p is not None else 1.0,
+                seed=config.seed,
+                stop=config.stop_seqs,
+            )
+        )
+        return ModelOutput(
+            model=self.model_name,
+            choices=[
+                ChatCompletionChoice(
+                    message=ChatMessageAssistant(
+                        content=completion.text, model=self.model_name, source="generate"
+                    ),
+                    stop_reason="max_tokens" if completion.finish_reason == "length" else "stop",
+                )
+            ],
+            usage=ModelUsage(
+                input_tokens=completion.prompt_tokens,
+                output_tokens=completion.completion_tokens,
+                total_tokens=completion.prompt_tokens + completion.completion_tokens,
+            ),
+        )
+
+    async def _score(self, tokens: list[int], config: GenerateConfig) -> ModelOutput:
+        top_k = max(config.top_logprobs or DEFAULT_TOP_LOGPROBS, 1)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[tuple[int, float]]] = loop.create_future()
+        self._pending.append((tokens, top_k, future))
+        if self._worker is None or self._worker.done():
+            self._worker = loop.create_task(self._drain())
+        top = await future
+        best_token, best_logprob = top[0]
+        text = self.engine.token_text(best_token)
+        logprob = Logprob(
+            token=text,
+            logprob=best_logprob,
+            top_logprobs=[TopLogprob(token=self.engine.token_text(t), logprob=lp) for t, lp in top],
+        )
+        return ModelOutput(
+            model=self.model_name,
+            choices=[
+                ChatCompletionChoice(
+                    message=ChatMessageAssistant(
+                        content=text, model=self.model_name, source="generate"
+                    ),
+                    stop_reason="max_tokens",
+                    logprobs=Logprobs(content=[logprob]),
+                )
+            ],
+            usage=ModelUsage(
+                input_tokens=len(tokens), output_tokens=1, total_tokens=len(tokens) + 1
+            ),
+        )
+
+    async def _drain(self) -> None:
+        """Score whatever is queued, in batches, until the queue is empty."""
+        # Let the other samples that start in this event-loop turn enqueue too.
+        await asyncio.sleep(0.005)
+        while self._pending:
+            batch, self._pending = self._pending, []
+            top_k = max(k for _, k, _ in batch)
+            try:
+                results = await anyio.to_thread.run_sync(
+                    self.engine.next_token_logprobs, [t for t, _, _ in batch], top_k
+                )
+            except Exception as ex:  # hand the failure to every waiting sample
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(ex)
+                continue
+            for (_, k, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result[:k])

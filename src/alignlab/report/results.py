@@ -1,0 +1,39 @@
+"""The rows a report is made of: one metric of one model on one task subset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """One metric measured for one (model, task, subset, prompt variant, calibration).
+
+    ``value``, ``ci_low`` and ``ci_high`` are on the metric's own scale (accuracy
+    and AUC in [0, 1]). ``chance`` is what a uniformly random answerer scores in
+    expectation, ``majority`` what always giving the most frequent gold answer
+    scores; either is ``None`` where it has no meaning for the metric.
+    ``unparsed_rate`` is the share of items whose answer could not be read.
+    """
+
+    model: str
+    task: str
+    subset: str
+    metric: str
+    value: float
+    ci_low: float
+    ci_high: float
+    n: int
+    unparsed_rate: float
+    chance: float | None = None
+    majority: float | None = None
+    variant: str = "default"
+    calibration: str = "none"
+    scoring: str = "logprob"
+    log_file: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ci_includes_chance(self) -> bool:
+        """True when the confidence interval does not exclude the chance baseline."""
+        return self.chance is not None and self.ci_low <= self.chance <= self.ci_high
