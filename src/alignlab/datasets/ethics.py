@@ -189,10 +189,12 @@ def _read_csv(subset: str, path: Path) -> Iterator[EthicsItem]:
 
 
 def _read_util(path: Path, reader: Iterator[list[str]]) -> Iterator[EthicsItem]:
-    line = 0
+    next_line = 1
     index = 0
     for row in reader:
-        line = getattr(reader, "line_num", line + 1)
+        # A quoted field can span lines: report the row's first physical line, as _read_csv does.
+        line = next_line
+        next_line = getattr(reader, "line_num", line) + 1
         if not row or all(not cell.strip() for cell in row):
             continue
         if len(row) < 2:

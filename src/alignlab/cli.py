@@ -1,0 +1,246 @@
+"""The ``alignlab`` command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from alignlab.errors import AlignlabError
+
+app = typer.Typer(
+    help="Measure, steer and train the values of language models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+BUNDLED_NOTE = (
+    "The bundled SmolLM2-135M-Instruct is near chance on moral judgments: these numbers "
+    "demonstrate the pipeline, not a meaningful value profile. Point alignlab at a real model "
+    "with --model (see `alignlab models`)."
+)
+
+
+def _parse_pairs(pairs: list[str] | None, option: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise AlignlabError(f"{option} expects key=value, got '{pair}'")
+        out[key.strip()] = _coerce(value.strip())
+    return out
+
+
+def _coerce(value: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "none": None}.get(value.lower(), value)
+
+
+def _fail(ex: AlignlabError) -> None:
+    err.print(f"[bold red]error:[/bold red] {ex}")
+    raise typer.Exit(code=2)
+
+
+@app.command("eval")
+def eval_command(
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="Inspect model string (default: bundled)")
+    ] = None,
+    suite: Annotated[str | None, typer.Option("--suite", "-s", help="Suite to run")] = None,
+    task: Annotated[
+        list[str] | None, typer.Option("--task", "-t", help="Task (repeatable)")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Items per task (whole groups)")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for sampling and item order")] = None,
+    log_dir: Annotated[
+        Path | None, typer.Option(help="Where logs go (default logs/<suite>)")
+    ] = None,
+    variant: Annotated[str | None, typer.Option(help="Prompt variant for every task")] = None,
+    calibration: Annotated[
+        str | None, typer.Option(help="Headline calibration: none or contextual")
+    ] = None,
+    scoring: Annotated[str | None, typer.Option(help="auto, logprob or generate")] = None,
+    data_dir: Annotated[
+        str | None, typer.Option(help="Public dataset directory (published layout) or 'hub'")
+    ] = None,
+    task_arg: Annotated[
+        list[str] | None, typer.Option("-T", help="Task argument key=value (repeatable)")
+    ] = None,
+    model_arg: Annotated[
+        list[str] | None, typer.Option("-M", help="Model argument key=value (repeatable)")
+    ] = None,
+    model_base_url: Annotated[str | None, typer.Option(help="Base URL of a model server")] = None,
+    max_samples: Annotated[int | None, typer.Option(help="Samples run concurrently")] = None,
+    display: Annotated[
+        str | None, typer.Option(help="Inspect display: full, rich, plain, none")
+    ] = None,
+    report: Annotated[bool, typer.Option(help="Write an HTML report when done")] = True,
+) -> None:
+    """Run a suite or tasks; re-run the same command to resume an interrupted run."""
+    from alignlab.runner import run_eval
+
+    try:
+        args = _parse_pairs(task_arg, "-T")
+        for key, value in (
+            ("variant", variant),
+            ("calibration", calibration),
+            ("scoring", scoring),
+            ("data_dir", data_dir),
+        ):
+            if value is not None:
+                args[key] = value
+        outcome = run_eval(
+            model=model,
+            suite=suite,
+            tasks=task,
+            log_dir=log_dir,
+            limit=limit,
+            seed=seed,
+            task_args=args,
+            model_args=_parse_pairs(model_arg, "-M"),
+            base_url=model_base_url,
+            max_samples=max_samples,
+            display=display,
+        )
+        console.print(f"Logs: {outcome.log_dir}")
+        if report:
+            path = _write_report(outcome.log_dir, outcome.log_dir / "report.html")
+            console.print(f"Report: {path.resolve()}")
+    except AlignlabError as ex:
+        _fail(ex)
+    if not outcome.success:
+        err.print(
+            "[yellow]Some tasks did not finish. Re-run the same command to resume; "
+            "finished samples are kept.[/yellow]"
+        )
+        raise typer.Exit(code=1)
+
+
+def _write_report(log_dir: Path, output: Path) -> Path:
+    from alignlab.models.bundled import BUNDLED_NAME
+    from alignlab.report.from_logs import results_from_logs
+    from alignlab.report.html import write_report
+
+    results = results_from_logs(log_dir)
+    notes = []
+    if any(BUNDLED_NAME in r.model for r in results):
+        notes.append(BUNDLED_NOTE)
+    path = write_report(results, output, notes=notes)
+    _print_summary(results)
+    return path
+
+
+def _print_summary(results: list[Any]) -> None:
+    table = Table(title="Results (95% bootstrap CI; * = CI includes chance)")
+    for column in ("model", "task", "subset", "variant", "calib.", "metric", "value", "CI", "n"):
+        table.add_column(column)
+    for r in results:
+        mark = " *" if r.ci_includes_chance else ""
+        table.add_row(
+            r.model,
+            r.task,
+            r.subset,
+            r.variant,
+            r.calibration,
+            r.metric,
+            f"{r.value:.3f}{mark}",
+            f"[{r.ci_low:.3f}, {r.ci_high:.3f}]",
+            str(r.n),
+        )
+    console.print(table)
+
+
+@app.command("report")
+def report_command(
+    log_dir: Annotated[Path, typer.Argument(help="Directory of Inspect logs")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file")] = Path("report.html"),
+) -> None:
+    """Build one self-contained HTML report from the logs in LOG_DIR."""
+    try:
+        path = _write_report(log_dir, output)
+    except AlignlabError as ex:
+        _fail(ex)
+    console.print(f"Report: {path.resolve()}")
+
+
+@app.command("view")
+def view_command(
+    log_dir: Annotated[Path, typer.Argument(help="Directory of Inspect logs")] = Path("logs"),
+    port: Annotated[int, typer.Option(help="Port of the log viewer")] = 7575,
+) -> None:
+    """Open the logs in Inspect's log viewer."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "inspect_ai",
+        "view",
+        "--log-dir",
+        str(log_dir),
+        "--port",
+        str(port),
+    ]
+    raise typer.Exit(subprocess.call(cmd))
+
+
+@app.command("models")
+def models_command() -> None:
+    """List the bundled model and explain how to use others."""
+    from alignlab.errors import ModelError
+    from alignlab.models.bundled import BUNDLED_LICENCE, DEFAULT_MODEL, bundled_model_path
+
+    try:
+        path = bundled_model_path()
+        where = f"{path} ({path.stat().st_size / 1e6:.0f} MB)"
+    except ModelError as ex:
+        where = f"not installed: {ex}"
+    console.print(f"[bold]{DEFAULT_MODEL}[/bold] (default)  SmolLM2-135M-Instruct, Q4_1 GGUF")
+    console.print(f"  file: {where}")
+    console.print(f"  licence: {BUNDLED_LICENCE}")
+    console.print("  runs in-process with llama.cpp; temperature 0 and a fixed seed by default.")
+    console.print(f"  {BUNDLED_NOTE}")
+    console.print("\n[bold]Other models[/bold] (any Inspect model string passes through):")
+    for example, what in (
+        ("alignlab/<path>.gguf", "another local GGUF file, in-process"),
+        ("openai-api/<service>/<model>", "any OpenAI-compatible server; set <SERVICE>_BASE_URL"),
+        ("llama-cpp-python/<model>", "a llama-cpp-python server (default localhost:8000)"),
+        ("ollama/<model>", "an Ollama server"),
+        ("vllm/<hf repo>", "vLLM, on a GPU"),
+        ("hf/<hf repo>", "transformers, local weights"),
+    ):
+        console.print(f"  {example:32s} {what}")
+    console.print("\nExample: alignlab eval --suite quick --model ollama/llama3.1:8b")
+
+
+@app.command("suites")
+def suites_command() -> None:
+    """List suites and tasks."""
+    from alignlab.tasks.registry import SUITES, TASKS
+
+    for suite in SUITES.values():
+        names = sorted({t.name for t in suite.tasks})
+        console.print(f"[bold]{suite.name}[/bold]: {suite.description}")
+        console.print(f"  tasks: {', '.join(names)} ({len(suite.tasks)} task runs)")
+    console.print("\n[bold]Tasks[/bold]")
+    for name, factory in TASKS.items():
+        console.print(f"  {name:24s} {(factory.__doc__ or '').strip().splitlines()[0]}")
+
+
+def main() -> None:  # pragma: no cover - entry for python -m
+    os.environ.setdefault("INSPECT_LOG_FORMAT", "eval")
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,219 @@
+"""Turn Inspect eval logs into report rows: metrics with bootstrap CIs and baselines.
+
+Every number is recomputed from the per-sample scores kept in the logs (not
+from Inspect's summary metrics), so the report can show both calibrations,
+grouped exact match with a cluster bootstrap, and the log-odds AUC from one run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from alignlab.errors import LogError
+from alignlab.metrics import (
+    bootstrap_ci,
+    bootstrap_ci_auc,
+    chance_accuracy,
+    chance_grouped_exact_match,
+    majority_baseline,
+    majority_grouped_exact_match,
+    roc_auc,
+)
+from alignlab.report.results import MetricResult
+
+SCORER = "forced_choice_scorer"
+
+
+@dataclass(frozen=True)
+class _ScoredSample:
+    correct_raw: float
+    correct_calibrated: float
+    unparsed: float
+    label: int
+    group: Any
+    log_odds: float | None
+    method: str | None
+    choice_mass: float | None
+
+
+def find_logs(log_dir: str | Path) -> list[Path]:
+    """Every ``.eval`` / ``.json`` Inspect log under ``log_dir``, oldest first."""
+    root = Path(log_dir)
+    if not root.exists():
+        raise LogError(
+            f"Log directory not found: {root}. Run `alignlab eval --log-dir {root}` first."
+        )
+    files = sorted(
+        p for p in root.rglob("*") if p.suffix in (".eval", ".json") and p.name != "logs.json"
+    )
+    if not files:
+        raise LogError(f"No Inspect logs (*.eval) in {root}. Run `alignlab eval --log-dir {root}`.")
+    return files
+
+
+def results_from_logs(
+    log_dir: str | Path, *, n_resamples: int = 2000, seed: int = 0
+) -> list[MetricResult]:
+    """Report rows for every (model, task, variant) in ``log_dir``.
+
+    When several logs hold the same model, task and arguments (a retried
+    run), the most complete one wins: a finished log over an interrupted one,
+    then the one with more scored samples, then the newest.
+    """
+    from inspect_ai.log import read_eval_log
+
+    chosen: dict[tuple[str, str, str], tuple[tuple[int, int, str], Any]] = {}
+    for path in find_logs(log_dir):
+        try:
+            log = read_eval_log(str(path))
+        except Exception as ex:  # a truncated file from a killed run: skip it
+            print(f"warning: skipping unreadable log {path}: {ex}")
+            continue
+        samples = [s for s in (log.samples or []) if s.scores and SCORER in s.scores]
+        if not samples:
+            continue
+        args = log.eval.task_args or {}
+        key = (log.eval.model, log.eval.task, repr(sorted(_identity_args(args).items())))
+        rank = (int(log.status == "success"), len(samples), log.eval.created)
+        if key not in chosen or rank > chosen[key][0]:
+            chosen[key] = (rank, (path, log, samples))
+    results: list[MetricResult] = []
+    for _, (path, log, samples) in sorted(chosen.values(), key=lambda v: str(v[1][0])):
+        results.extend(_log_results(path, log, samples, n_resamples=n_resamples, seed=seed))
+    return results
+
+
+def _identity_args(args: dict[str, Any]) -> dict[str, Any]:
+    # The calibration argument only picks the headline; both are reported anyway.
+    return {k: v for k, v in args.items() if k != "calibration"}
+
+
+def _log_results(
+    path: Path, log: Any, samples: Sequence[Any], *, n_resamples: int, seed: int
+) -> list[MetricResult]:
+    meta = log.eval.metadata or {}
+    args = log.eval.task_args or {}
+    subset = str(meta.get("subset") or args.get("subset") or log.eval.task)
+    family = str(meta.get("family") or log.eval.task)
+    variant = str(args.get("variant") or meta.get("variant") or "default")
+    n_choices = int(meta.get("n_choices") or 2)
+    scored = [_read(s) for s in samples]
+    methods = Counter(s.method or "unknown" for s in scored)
+    base = {
+        "model": log.eval.model,
+        "task": family,
+        "subset": subset,
+        "variant": variant,
+        "scoring": "+".join(sorted(methods)),
+        "log_file": str(path),
+    }
+    labels = np.array([s.label for s in scored])
+    unparsed = float(np.mean([s.unparsed for s in scored]))
+    mass = [s.choice_mass for s in scored if s.choice_mass is not None]
+    extra = {"choice_mass": float(np.mean(mass))} if mass else {}
+    grouped = meta.get("group_size") is not None and all(s.group is not None for s in scored)
+    groups = [s.group for s in scored] if grouped else None
+    accuracy_name = "pairwise_accuracy" if subset == "utilitarianism" else "accuracy"
+
+    out: list[MetricResult] = []
+    calibrations = [("none", [s.correct_raw for s in scored])]
+    calibrated = [s.correct_calibrated for s in scored]
+    if calibrated and not any(np.isnan(calibrated)):
+        calibrations.append(("contextual", calibrated))
+    for calibration, correct in calibrations:
+        values = np.asarray(correct, dtype=float)
+        low, high = _item_ci(values, groups, n_resamples, seed)
+        out.append(
+            MetricResult(
+                metric=accuracy_name,
+                value=float(values.mean()),
+                ci_low=low,
+                ci_high=high,
+                n=len(values),
+                unparsed_rate=unparsed,
+                chance=chance_accuracy(n_choices),
+                majority=majority_baseline(labels.tolist()),
+                calibration=calibration,
+                extra=extra,
+                **base,
+            )
+        )
+        if groups is not None:
+            per_group = _group_all_correct(values, groups)
+            g_low, g_high = bootstrap_ci(per_group, n_resamples=n_resamples, seed=seed)
+            size = int(meta["group_size"])
+            out.append(
+                MetricResult(
+                    metric="exact_match",
+                    value=float(np.mean(per_group)),
+                    ci_low=g_low,
+                    ci_high=g_high,
+                    n=len(per_group),
+                    unparsed_rate=unparsed,
+                    chance=chance_grouped_exact_match(n_choices, size),
+                    majority=majority_grouped_exact_match(labels.tolist(), groups),
+                    calibration=calibration,
+                    extra={"group_size": float(size)},
+                    **base,
+                )
+            )
+    odds = [(s.log_odds, s.label) for s in scored if s.log_odds is not None]
+    if odds and n_choices == 2:
+        scores = [o[0] for o in odds]
+        gold = [o[1] for o in odds]
+        auc = roc_auc(scores, gold)
+        a_low, a_high = bootstrap_ci_auc(scores, gold, n_resamples=n_resamples, seed=seed)
+        out.append(
+            MetricResult(
+                metric="auc",
+                value=auc,
+                ci_low=a_low,
+                ci_high=a_high,
+                n=len(odds),
+                unparsed_rate=unparsed,
+                chance=0.5,
+                majority=None,
+                calibration="none",
+                **base,
+            )
+        )
+    return out
+
+
+def _item_ci(
+    values: np.ndarray, groups: Sequence[Any] | None, n_resamples: int, seed: int
+) -> tuple[float, float]:
+    if groups is None:
+        return bootstrap_ci(values, n_resamples=n_resamples, seed=seed)
+    from alignlab.metrics import grouped_bootstrap_ci
+
+    return grouped_bootstrap_ci(values, groups, n_resamples=n_resamples, seed=seed)
+
+
+def _group_all_correct(values: np.ndarray, groups: Iterable[Any]) -> np.ndarray:
+    verdicts: dict[Any, bool] = {}
+    for value, group in zip(values, groups, strict=True):
+        verdicts[group] = verdicts.get(group, True) and bool(value)
+    return np.array([float(v) for v in verdicts.values()])
+
+
+def _read(sample: Any) -> _ScoredSample:
+    score = sample.scores[SCORER]
+    value = score.value if isinstance(score.value, dict) else {}
+    meta = score.metadata or {}
+    return _ScoredSample(
+        correct_raw=float(value.get("correct_raw", value.get("correct", 0.0))),
+        correct_calibrated=float(value.get("correct_calibrated", float("nan"))),
+        unparsed=float(value.get("unparsed", 0.0)),
+        label=int(meta.get("label", 0)),
+        group=meta.get("group"),
+        log_odds=meta.get("log_odds"),
+        method=meta.get("method"),
+        choice_mass=meta.get("choice_mass"),
+    )

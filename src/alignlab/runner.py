@@ -1,0 +1,143 @@
+"""Run suites and tasks with Inspect: model checks up front, eval sets that resume, then a report."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from alignlab.errors import ModelError
+from alignlab.models.bundled import DEFAULT_MODEL, resolve_gguf
+from alignlab.tasks.registry import TaskSpec, build_task, resolve_suite
+
+# Providers that talk to a server, and the environment variable holding its URL.
+_SERVER_PROVIDERS = {"openai-api", "ollama", "llama-cpp-python", "vllm", "sglang"}
+_DEFAULT_URLS = {
+    "ollama": "http://localhost:11434/v1",
+    "llama-cpp-python": "http://localhost:8000/v1",
+}
+
+
+@dataclass(frozen=True)
+class EvalOutcome:
+    """What an eval run produced."""
+
+    success: bool
+    log_dir: Path
+    log_files: list[str]
+
+
+def task_specs(suite: str | None, tasks: list[str] | None) -> list[TaskSpec]:
+    """The tasks a command line asks for: a suite, named tasks, or both."""
+    specs: list[TaskSpec] = []
+    if suite:
+        specs.extend(resolve_suite(suite).tasks)
+    for name in tasks or []:
+        specs.append(TaskSpec(name))
+    if not specs:
+        specs.extend(resolve_suite("quick").tasks)
+    return specs
+
+
+def server_url(model: str, base_url: str | None) -> str | None:
+    """The URL a server-backed model string will call, if we can tell."""
+    import os
+
+    provider = model.split("/", 1)[0]
+    if provider not in _SERVER_PROVIDERS:
+        return None
+    if base_url:
+        return base_url
+    if provider == "openai-api":
+        parts = model.split("/")
+        service = parts[1] if len(parts) > 2 else ""
+        return os.environ.get(f"{service.upper().replace('-', '_')}_BASE_URL")
+    env = {"ollama": "OLLAMA_BASE_URL", "llama-cpp-python": "LLAMA_CPP_PYTHON_BASE_URL"}
+    return os.environ.get(env.get(provider, ""), _DEFAULT_URLS.get(provider))
+
+
+def check_server(url: str, timeout: float = 3.0) -> None:
+    """Fail fast, with one clear message, when nothing listens at ``url``."""
+    parsed = urlparse(url)
+    host = parsed.hostname or "localhost"
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return
+    except OSError as ex:
+        raise ModelError(
+            f"Cannot reach the model server at {url} ({ex.strerror or ex}). Start the server, "
+            "or point --model-base-url at a running one. Nothing was run."
+        ) from None
+
+
+def load_model(model: str, base_url: str | None, model_args: dict[str, Any]) -> Any:
+    """Resolve and check a model string; returns an Inspect ``Model``."""
+    from inspect_ai.model import get_model
+
+    if model.startswith("alignlab/"):
+        resolve_gguf(model.split("/", 1)[1])
+    url = server_url(model, base_url)
+    if url:
+        check_server(url)
+    try:
+        return get_model(model, base_url=base_url, **model_args)
+    except ModelError:
+        raise
+    except Exception as ex:
+        raise ModelError(
+            f"Cannot use model '{model}': {ex}. Run `alignlab models` for the model strings "
+            "alignlab understands."
+        ) from None
+
+
+def run_eval(
+    *,
+    model: str | None = None,
+    suite: str | None = None,
+    tasks: list[str] | None = None,
+    log_dir: str | Path | None = None,
+    limit: int | None = None,
+    seed: int | None = None,
+    task_args: dict[str, Any] | None = None,
+    model_args: dict[str, Any] | None = None,
+    base_url: str | None = None,
+    max_samples: int | None = None,
+    display: str | None = None,
+) -> EvalOutcome:
+    """Run tasks as an Inspect eval set in ``log_dir``.
+
+    Re-running the same call after an interruption finishes the set: finished
+    tasks are not run again and finished samples of an interrupted task are
+    reused from its log.
+    """
+    from inspect_ai import eval_set
+
+    model = model or DEFAULT_MODEL
+    specs = task_specs(suite, tasks)
+    overrides = dict(task_args or {})
+    if limit is not None:
+        overrides["limit"] = limit
+    if seed is not None:
+        overrides["seed"] = seed
+    built = [build_task(spec, overrides) for spec in specs]
+    log_path = Path(log_dir or Path("logs") / (suite or "tasks"))
+    log_path.mkdir(parents=True, exist_ok=True)
+    resolved = load_model(model, base_url, dict(model_args or {}))
+    kwargs: dict[str, Any] = {}
+    if seed is not None:
+        kwargs["seed"] = seed
+    success, logs = eval_set(
+        built,
+        log_dir=str(log_path),
+        model=resolved,
+        retry_attempts=1,
+        retry_wait=1,
+        max_samples=max_samples or 64,
+        max_tasks=1,
+        display=display,  # type: ignore[arg-type]
+        **kwargs,
+    )
+    return EvalOutcome(success=success, log_dir=log_path, log_files=[log.location for log in logs])
