@@ -1,4 +1,4 @@
-"""Run suites and tasks with Inspect: model checks up front, eval sets that resume, then a report."""
+"""Run suites and tasks with Inspect: model checks up front, then eval sets that resume."""
 
 from __future__ import annotations
 

@@ -36,10 +36,6 @@ UTIL_GOLD_WHEN_FIRST_BETTER = {"paper": ("yes", "no"), "direct": ("A", "B"), "re
 LABELLED = [s for s in SUBSETS if s != "utilitarianism"]
 
 
-def _text_fields(subset: str, fields: dict[str, str]) -> list[str]:
-    return [v for v in fields.values() if v]
-
-
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("subset", LABELLED)
 def test_targets_follow_labels(subset: str, variant: str) -> None:
@@ -123,9 +119,13 @@ def test_utilitarianism_order_is_deterministic_and_seed_dependent() -> None:
     other = [s.input for s in ethics_samples("utilitarianism", "paper", seed=1)]
     assert first == again
     assert first != other
-    # A reseed only reorders: the same scenarios are shown.
-    assert sorted(first) != sorted(other) or first != other
-    assert len(other) == len(first)
+    # A reseed may only swap an item's two scenarios, never change them.
+    for a, b in zip(first, other, strict=True):
+        one, two = a.splitlines()[:2]
+        assert b.splitlines()[:2] in (
+            [one, two],
+            [one.replace("1:", "2:", 1), two.replace("2:", "1:", 1)][::-1],
+        )
 
 
 def test_utilitarianism_reseed_keeps_gold_consistent() -> None:
@@ -147,7 +147,7 @@ def test_content_free_prompt_has_no_item_text(subset: str, variant: str) -> None
         content_free = sample.metadata["content_free"]
         prompts.add(content_free)
         assert "N/A" in content_free
-        for value in _text_fields(subset, item.fields):
+        for value in item.fields.values():
             assert value not in content_free
             assert value in sample.input
     # One content-free prompt per subset and variant, so it is scored once.

@@ -110,7 +110,7 @@ class LlamaEngine:
 
     def render_chat(self, messages: list[dict[str, str]]) -> str:
         """Apply the model's own chat template, ending with the assistant turn's header."""
-        return self._formatter(messages=messages).prompt
+        return self._formatter(messages=messages).prompt  # type: ignore[arg-type]
 
     def tokenize(self, text: str) -> list[int]:
         """Tokens of a rendered prompt; BOS added only if the model asks for it."""

@@ -205,12 +205,12 @@ def _group_all_correct(values: np.ndarray, groups: Iterable[Any]) -> np.ndarray:
 
 def _read(sample: Any) -> _ScoredSample:
     score = sample.scores[SCORER]
-    value = score.value if isinstance(score.value, dict) else {}
+    value: dict[str, Any] = score.value if isinstance(score.value, dict) else {}
     meta = score.metadata or {}
     return _ScoredSample(
         correct_raw=float(value.get("correct_raw", value.get("correct", 0.0))),
         correct_calibrated=float(value.get("correct_calibrated", float("nan"))),
-        unparsed=float(value.get("unparsed", 0.0)),
+        unparsed=float(value.get("unparsed") or 0.0),
         label=int(meta.get("label", 0)),
         group=meta.get("group"),
         log_odds=meta.get("log_odds"),

@@ -258,9 +258,11 @@ def group_exact_match() -> Metric:
 
     def compute(scores: list[SampleScore]) -> float:
         grouped = [
-            (s.score.metadata["group"], bool(s.score.value["correct"]))  # type: ignore[index]
+            (s.score.metadata["group"], bool(s.score.value["correct"]))
             for s in scores
-            if s.score.metadata and s.score.metadata.get("group") is not None
+            if s.score.metadata
+            and s.score.metadata.get("group") is not None
+            and isinstance(s.score.value, dict)
         ]
         if not grouped:
             return float("nan")

@@ -176,7 +176,8 @@ def ethics_samples(
         raise UnknownTaskError(f"Unknown ETHICS subset '{subset}'; use one of {', '.join(SUBSETS)}")
     if variant not in _TEMPLATES[subset]:
         raise UnknownTaskError(
-            f"Unknown prompt variant '{variant}' for ETHICS {subset}; use one of {', '.join(VARIANTS)}"
+            f"Unknown prompt variant '{variant}' for ETHICS {subset}; "
+            f"use one of {', '.join(VARIANTS)}"
         )
     template = _TEMPLATES[subset][variant]
     items = load_ethics(subset, data_dir, split)
