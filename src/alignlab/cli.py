@@ -49,7 +49,8 @@ def _coerce(value: str) -> Any:
 
 
 def _fail(ex: AlignlabError) -> None:
-    err.print(f"[bold red]error:[/bold red] {ex}")
+    # Plain text: rich would wrap file paths across lines.
+    typer.echo(f"error: {ex}", err=True)
     raise typer.Exit(code=2)
 
 

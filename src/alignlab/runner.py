@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from alignlab.errors import ModelError
+from alignlab.errors import AlignlabError, ModelError
 from alignlab.models.bundled import DEFAULT_MODEL, resolve_gguf
 from alignlab.tasks.registry import TaskSpec, build_task, resolve_suite
 
@@ -87,8 +88,9 @@ def load_model(model: str, base_url: str | None, model_args: dict[str, Any]) -> 
     except ModelError:
         raise
     except Exception as ex:
+        message = re.sub(r"\[/?bold\]", "", str(ex)).strip()
         raise ModelError(
-            f"Cannot use model '{model}': {ex}. Run `alignlab models` for the model strings "
+            f"Cannot use model '{model}': {message}. Run `alignlab models` for the model strings "
             "alignlab understands."
         ) from None
 
@@ -114,6 +116,7 @@ def run_eval(
     reused from its log.
     """
     from inspect_ai import eval_set
+    from inspect_ai._util.error import PrerequisiteError
 
     model = model or DEFAULT_MODEL
     specs = task_specs(suite, tasks)
@@ -129,15 +132,20 @@ def run_eval(
     kwargs: dict[str, Any] = {}
     if seed is not None:
         kwargs["seed"] = seed
-    success, logs = eval_set(
-        built,
-        log_dir=str(log_path),
-        model=resolved,
-        retry_attempts=1,
-        retry_wait=1,
-        max_samples=max_samples or 64,
-        max_tasks=1,
-        display=display,  # type: ignore[arg-type]
-        **kwargs,
-    )
+    try:
+        success, logs = eval_set(
+            built,
+            log_dir=str(log_path),
+            # Several commands may share a log directory (and a report).
+            log_dir_allow_dirty=True,
+            model=resolved,
+            retry_attempts=1,
+            retry_wait=1,
+            max_samples=max_samples or 64,
+            max_tasks=1,
+            display=display,  # type: ignore[arg-type]
+            **kwargs,
+        )
+    except PrerequisiteError as ex:
+        raise AlignlabError(re.sub(r"\[/?bold\]", "", str(ex))) from None
     return EvalOutcome(success=success, log_dir=log_path, log_files=[log.location for log in logs])

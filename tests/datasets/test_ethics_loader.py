@@ -158,7 +158,7 @@ def test_bundled_subset_loads_in_whole_groups(subset: str) -> None:
         assert all(i.group is None for i in items)
         return
     groups = _groups(items)
-    assert sorted(groups) == list(range(len(items) // size))
+    assert set(groups) == set(range(len(items) // size))
     assert all(len(members) == size for members in groups.values())
 
 
@@ -349,7 +349,8 @@ def test_util_multiline_row_source_is_its_first_line(layout: Path) -> None:
     path = _write(
         layout,
         "utilitarianism",
-        'I ate cake.,I ate nothing.\n"I found a coin\nand a note.",I lost a coin.\nI won.,I lost.\n',
+        'I ate cake.,I ate nothing.\n"I found a coin\nand a note.",I lost a coin.\n'
+        "I won.,I lost.\n",
     )
     items = load_ethics("utilitarianism", layout)
     assert [i.source for i in items] == [f"{path}:1", f"{path}:2", f"{path}:4"]
@@ -367,6 +368,22 @@ def test_blank_lines_are_skipped_without_shifting_lines(layout: Path) -> None:
     assert [i.index for i in items] == [0, 1]
 
 
+def test_byte_order_mark_before_header_is_accepted(layout: Path) -> None:
+    path = ethics_file("justice", layout)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    items = load_ethics("justice", layout)
+    assert len(items) == 8
+    assert items[0].label == 1
+
+
+def test_non_utf8_file_is_a_dataset_error(layout: Path) -> None:
+    path = _write(layout, "justice", JUSTICE_HEADER)
+    path.write_bytes(path.read_bytes() + b"1,I get the caf\xe9 table because I booked it.\n")
+    with pytest.raises(DatasetError, match="UTF-8") as err:
+        load_ethics("justice", layout)
+    assert err.value.path == str(path)
+
+
 def test_incomplete_justice_group(layout: Path) -> None:
     path = _write(
         layout,
@@ -376,9 +393,18 @@ def test_incomplete_justice_group(layout: Path) -> None:
     with pytest.raises(DatasetError) as err:
         load_ethics("justice", layout)
     message = str(err.value)
-    assert str(path) in message
+    assert err.value.path == str(path)
+    # Rows 5 and 6 (file lines 6 and 7) form the incomplete group: it starts on line 6.
+    assert err.value.line == 6
     assert "groups of 4" in message
     assert "6 rows" in message
+
+
+def test_header_only_file_is_an_error(layout: Path) -> None:
+    path = _write(layout, "justice", JUSTICE_HEADER)
+    with pytest.raises(DatasetError, match="holds no rows") as err:
+        load_ethics("justice", layout)
+    assert err.value.path == str(path)
 
 
 def test_incomplete_virtue_group(layout: Path) -> None:

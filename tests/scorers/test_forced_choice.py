@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ from inspect_ai.scorer import Score
 
 from alignlab.scorers import forced_choice as fc
 from alignlab.scorers.forced_choice import (
+    Calibration,
+    ScoringMethod,
     choice_logprobs,
     forced_choice,
     forced_choice_scorer,
@@ -178,7 +180,7 @@ def _text_output(text: str) -> ModelOutput:
 class ScriptedModel:
     """Mock model outputs chosen by prompt text; records every call."""
 
-    def __init__(self, replies: dict[str, Callable[[GenerateConfig], ModelOutput]]) -> None:
+    def __init__(self, replies: dict[str, ModelOutput]) -> None:
         self.replies = replies
         self.calls: list[tuple[list[ChatMessage], GenerateConfig]] = []
 
@@ -186,7 +188,7 @@ class ScriptedModel:
         self, input: list[ChatMessage], tools: Any, tool_choice: Any, config: GenerateConfig
     ) -> ModelOutput:
         self.calls.append((list(input), config))
-        return self.replies[input[-1].text](config)
+        return self.replies[input[-1].text]
 
     def prompts(self) -> list[str]:
         return [messages[-1].text for messages, _ in self.calls]
@@ -215,13 +217,13 @@ def _run(
     dataset: MemoryDataset,
     model: ScriptedModel,
     tmp_path: Path,
-    scoring: str = "auto",
-    calibration: str = "none",
+    scoring: ScoringMethod = "auto",
+    calibration: Calibration = "none",
 ) -> EvalLog:
     task = Task(
         dataset=dataset,
-        solver=forced_choice(scoring=scoring),  # type: ignore[arg-type]
-        scorer=forced_choice_scorer(calibration=calibration),  # type: ignore[arg-type]
+        solver=forced_choice(scoring=scoring),
+        scorer=forced_choice_scorer(calibration=calibration),
     )
     [log] = eval(
         task,
@@ -238,12 +240,16 @@ def _scores(log: EvalLog) -> dict[str, Score]:
     return {str(s.id): s.scores["forced_choice_scorer"] for s in log.samples if s.scores}
 
 
-def _metric(log: EvalLog, name: str) -> float:
+def _value(score: Score) -> dict[str, Any]:
+    assert isinstance(score.value, dict)
+    return score.value
+
+
+def _metric(log: EvalLog, name: str, score_name: str = "forced_choice_scorer") -> float:
+    """A metric from the log's results: value keys get their own entry (``correct``/``mean``)."""
     assert log.results is not None
-    for score in log.results.scores:
-        if name in score.metrics:
-            return score.metrics[name].value
-    raise KeyError(name)
+    [score] = [s for s in log.results.scores if s.name == score_name]
+    return score.metrics[name].value
 
 
 @pytest.fixture(autouse=True)
@@ -256,24 +262,20 @@ def _fresh_content_free_cache() -> Iterator[None]:
     fc._content_free_locks.clear()
 
 
-def _always(output: ModelOutput) -> Callable[[GenerateConfig], ModelOutput]:
-    return lambda config: output
-
-
 def test_logprob_path_scores_right_and_wrong(tmp_path: Path) -> None:
     model = ScriptedModel(
         {
-            "I kicked a dog.": _always(_logprob_output({" Yes": -0.2, " No": -1.9, "It": -3.0})),
-            "I fed a dog.": _always(_logprob_output({" Yes": -0.4, " No": -1.3, "It": -3.0})),
-            CONTENT_FREE: _always(_logprob_output({" Yes": -0.6, " No": -0.9})),
+            "I kicked a dog.": _logprob_output({" Yes": -0.2, " No": -1.9, "It": -3.0}),
+            "I fed a dog.": _logprob_output({" Yes": -0.4, " No": -1.3, "It": -3.0}),
+            CONTENT_FREE: _logprob_output({" Yes": -0.6, " No": -0.9}),
         }
     )
     log = _run(_samples(("I kicked a dog.", "yes"), ("I fed a dog.", "no")), model, tmp_path)
     scores = _scores(log)
 
     right, wrong = scores["item-0"], scores["item-1"]
-    assert right.value["correct"] == 1.0  # type: ignore[index]
-    assert right.value["unparsed"] == 0.0  # type: ignore[index]
+    assert _value(right)["correct"] == 1.0
+    assert _value(right)["unparsed"] == 0.0
     assert right.answer == "yes"
     assert right.metadata is not None
     assert right.metadata["method"] == "logprob"
@@ -284,7 +286,7 @@ def test_logprob_path_scores_right_and_wrong(tmp_path: Path) -> None:
     assert right.metadata["choice_mass"] == pytest.approx(math.exp(-0.2) + math.exp(-1.9))
     assert right.metadata["cf_logprobs"] == [-0.9, -0.6]
 
-    assert wrong.value["correct"] == 0.0  # type: ignore[index]
+    assert _value(wrong)["correct"] == 0.0
     assert wrong.answer == "yes"
     assert wrong.metadata is not None
     assert wrong.metadata["log_odds"] == pytest.approx(-0.4 - (-1.3))
@@ -299,12 +301,12 @@ def test_logprob_path_scores_right_and_wrong(tmp_path: Path) -> None:
 
 
 def test_no_logprobs_falls_back_to_generate(tmp_path: Path) -> None:
-    model = ScriptedModel({"I kicked a dog.": _always(_text_output("Yes, that was wrong."))})
+    model = ScriptedModel({"I kicked a dog.": _text_output("Yes, that was wrong.")})
     log = _run(_samples(("I kicked a dog.", "yes")), model, tmp_path)
     score = _scores(log)["item-0"]
 
-    assert score.value["correct"] == 1.0  # type: ignore[index]
-    assert score.value["unparsed"] == 0.0  # type: ignore[index]
+    assert _value(score)["correct"] == 1.0
+    assert _value(score)["unparsed"] == 0.0
     assert score.answer == "yes"
     assert score.metadata is not None
     assert score.metadata["method"] == "generate"
@@ -319,20 +321,20 @@ def test_no_logprobs_falls_back_to_generate(tmp_path: Path) -> None:
 
 
 def test_generate_answer_can_be_wrong(tmp_path: Path) -> None:
-    model = ScriptedModel({"I fed a dog.": _always(_text_output("Yes."))})
+    model = ScriptedModel({"I fed a dog.": _text_output("Yes.")})
     score = _scores(_run(_samples(("I fed a dog.", "no")), model, tmp_path))["item-0"]
-    assert score.value["correct"] == 0.0  # type: ignore[index]
-    assert score.value["unparsed"] == 0.0  # type: ignore[index]
+    assert _value(score)["correct"] == 0.0
+    assert _value(score)["unparsed"] == 0.0
     assert score.metadata is not None
     assert score.metadata["pred"] == 1
 
 
 def test_unparseable_text_is_unparsed_and_wrong(tmp_path: Path) -> None:
-    model = ScriptedModel({"I kicked a dog.": _always(_text_output("I cannot judge that."))})
+    model = ScriptedModel({"I kicked a dog.": _text_output("I cannot judge that.")})
     log = _run(_samples(("I kicked a dog.", "yes")), model, tmp_path)
     score = _scores(log)["item-0"]
-    assert score.value["unparsed"] == 1.0  # type: ignore[index]
-    assert score.value["correct"] == 0.0  # type: ignore[index]
+    assert _value(score)["unparsed"] == 1.0
+    assert _value(score)["correct"] == 0.0
     assert score.answer is None
     assert score.metadata is not None
     assert score.metadata["pred"] is None
@@ -342,20 +344,20 @@ def test_unparseable_text_is_unparsed_and_wrong(tmp_path: Path) -> None:
 def test_logprobs_without_any_choice_are_unparsed(tmp_path: Path) -> None:
     model = ScriptedModel(
         {
-            "I kicked a dog.": _always(_logprob_output({"I": -0.5, "The": -1.0})),
-            CONTENT_FREE: _always(_logprob_output({" Yes": -0.6, " No": -0.9})),
+            "I kicked a dog.": _logprob_output({"I": -0.5, "The": -1.0}),
+            CONTENT_FREE: _logprob_output({" Yes": -0.6, " No": -0.9}),
         }
     )
     score = _scores(_run(_samples(("I kicked a dog.", "yes")), model, tmp_path))["item-0"]
     assert score.metadata is not None
     assert score.metadata["method"] == "logprob"
     assert score.metadata["floored"] == [True, True]
-    assert score.value["unparsed"] == 1.0  # type: ignore[index]
-    assert score.value["correct"] == 0.0  # type: ignore[index]
+    assert _value(score)["unparsed"] == 1.0
+    assert _value(score)["correct"] == 0.0
 
 
 def test_scoring_generate_skips_logprobs(tmp_path: Path) -> None:
-    model = ScriptedModel({"I kicked a dog.": _always(_text_output("no"))})
+    model = ScriptedModel({"I kicked a dog.": _text_output("no")})
     score = _scores(_run(_samples(("I kicked a dog.", "yes")), model, tmp_path, "generate"))
     assert score["item-0"].metadata is not None
     assert score["item-0"].metadata["method"] == "generate"
@@ -364,7 +366,7 @@ def test_scoring_generate_skips_logprobs(tmp_path: Path) -> None:
 
 
 def test_scoring_logprob_without_logprobs_is_an_error(tmp_path: Path) -> None:
-    model = ScriptedModel({"I kicked a dog.": _always(_text_output("Yes"))})
+    model = ScriptedModel({"I kicked a dog.": _text_output("Yes")})
     log = _run(_samples(("I kicked a dog.", "yes")), model, tmp_path, scoring="logprob")
     assert log.status == "error"
     assert log.error is not None
@@ -377,23 +379,20 @@ def _calibration_model() -> ScriptedModel:
     # Calibrated: -0.3 - (-1.3) = +1.0, so "yes".
     return ScriptedModel(
         {
-            "I kicked a dog.": _always(_logprob_output({" Yes": -0.9, " No": -0.6})),
-            CONTENT_FREE: _always(_logprob_output({" Yes": -1.6, " No": -0.3})),
+            "I kicked a dog.": _logprob_output({" Yes": -0.9, " No": -0.6}),
+            CONTENT_FREE: _logprob_output({" Yes": -1.6, " No": -0.3}),
         }
     )
 
 
-@pytest.mark.parametrize(("calibration", "correct", "answer"), [("none", 0.0, "no")])
-def test_calibration_none_keeps_raw_decision(
-    tmp_path: Path, calibration: str, correct: float, answer: str
-) -> None:
+def test_calibration_none_keeps_raw_decision(tmp_path: Path) -> None:
     log = _run(_samples(("I kicked a dog.", "yes")), _calibration_model(), tmp_path, "auto", "none")
     score = _scores(log)["item-0"]
-    assert score.value["correct"] == correct  # type: ignore[index]
-    assert score.value["correct_raw"] == 0.0  # type: ignore[index]
+    assert _value(score)["correct"] == 0.0
+    assert _value(score)["correct_raw"] == 0.0
     # Computed either way, so a report can compare the two.
-    assert score.value["correct_calibrated"] == 1.0  # type: ignore[index]
-    assert score.answer == answer
+    assert _value(score)["correct_calibrated"] == 1.0
+    assert score.answer == "no"
     assert score.metadata is not None
     assert (score.metadata["pred"], score.metadata["pred_calibrated"]) == (0, 1)
     assert score.metadata["log_odds"] == pytest.approx(-0.3)
@@ -405,15 +404,15 @@ def test_contextual_calibration_flips_the_decision(tmp_path: Path) -> None:
         _samples(("I kicked a dog.", "yes")), _calibration_model(), tmp_path, "auto", "contextual"
     )
     score = _scores(log)["item-0"]
-    assert score.value["correct"] == 1.0  # type: ignore[index]
-    assert score.value["correct_raw"] == 0.0  # type: ignore[index]
+    assert _value(score)["correct"] == 1.0
+    assert _value(score)["correct_raw"] == 0.0
     assert score.answer == "yes"
     assert score.metadata is not None
     calibrated = score.metadata["logprobs_calibrated"]
     # Normalised over the two choices, with log-odds +1.0.
     assert math.exp(calibrated[0]) + math.exp(calibrated[1]) == pytest.approx(1.0)
     assert calibrated[1] - calibrated[0] == pytest.approx(1.0)
-    assert _metric(log, "correct") == 1.0
+    assert _metric(log, "mean", "correct") == 1.0
 
 
 def test_calibration_without_content_free_prompt_is_nan(tmp_path: Path) -> None:
@@ -430,18 +429,33 @@ def test_calibration_without_content_free_prompt_is_nan(tmp_path: Path) -> None:
     model = _calibration_model()
     log = _run(dataset, model, tmp_path, "auto", "contextual")
     score = _scores(log)["item-0"]
-    assert math.isnan(score.value["correct_calibrated"])  # type: ignore[index]
+    assert math.isnan(_value(score)["correct_calibrated"])
     # Falls back to the raw decision rather than failing.
-    assert score.value["correct"] == 0.0  # type: ignore[index]
+    assert _value(score)["correct"] == 0.0
     assert CONTENT_FREE not in model.prompts()
 
 
 def test_group_exact_match_over_contrast_groups(tmp_path: Path) -> None:
-    yes = _always(_logprob_output({" Yes": -0.1, " No": -2.5}))
+    yes = _logprob_output({" Yes": -0.1, " No": -2.5})
     model = ScriptedModel(
-        {"a": yes, "b": yes, "c": yes, "d": yes, CONTENT_FREE: _always(_logprob_output({"x": -1}))}
+        {"a": yes, "b": yes, "c": yes, "d": yes, CONTENT_FREE: _logprob_output({"x": -1})}
     )
     # Groups of two: {a, b} all right, {c, d} half right.
     log = _run(_samples(("a", "yes"), ("b", "yes"), ("c", "yes"), ("d", "no")), model, tmp_path)
     assert _metric(log, "group_exact_match") == pytest.approx(0.5)
-    assert _metric(log, "correct") == pytest.approx(0.75)
+    assert _metric(log, "mean", "correct") == pytest.approx(0.75)
+
+
+def test_listed_choice_beats_floored_choice_on_a_tie(tmp_path: Path) -> None:
+    # " Yes" is the lowest listed token, so "no" is floored at the same -3.0; "no" has at
+    # most that probability, so "yes" should win the tie.
+    model = ScriptedModel(
+        {
+            "I kicked a dog.": _logprob_output({"The": -0.5, "I": -1.0, " Yes": -3.0}),
+            CONTENT_FREE: _logprob_output({" Yes": -0.6, " No": -0.9}),
+        }
+    )
+    score = _scores(_run(_samples(("I kicked a dog.", "yes")), model, tmp_path))["item-0"]
+    assert score.metadata is not None
+    assert score.metadata["floored"] == [True, False]
+    assert score.metadata["pred"] == 1

@@ -103,16 +103,31 @@ def load_ethics(
                 f"under the data directory {root}; extract the published ethics.tar there, or "
                 "leave --data-dir out to use the bundled dataset.",
             )
-        items = list(_read_csv(subset, path))
+        try:
+            items = list(_read_csv(subset, path))
+        except UnicodeDecodeError as ex:
+            raise DatasetError(path, f"is not UTF-8 text ({ex}); save it as UTF-8") from ex
+    if not items:
+        raise DatasetError(items_origin(subset, data_dir, split), "holds no rows")
     size = GROUP_SIZE.get(subset)
     if size is not None and len(items) % size:
-        where = items[-1].source if items else str(data_dir)
+        first = items[len(items) - len(items) % size]
+        origin, _, line = first.source.rpartition(":")
         raise DatasetError(
-            where,
+            origin,
             f"{subset} rows come in contrast groups of {size}, but the file has {len(items)} rows "
-            f"(not a multiple of {size}); a group is incomplete.",
+            f"(not a multiple of {size}); the group starting here is incomplete.",
+            line=int(line) if line.isdigit() else None,
         )
     return items
+
+
+def items_origin(subset: str, data_dir: str | Path | None, split: str) -> str:
+    """Where a subset's rows come from, for messages."""
+    if data_dir is not None and str(data_dir) == "hub":
+        return f"{HUB_REPO}/{subset}/{split}"
+    root = bundled_ethics_dir() if data_dir is None else Path(data_dir).expanduser()
+    return str(ethics_file(subset, root, split))
 
 
 def _check_subset(subset: str) -> None:
@@ -122,7 +137,8 @@ def _check_subset(subset: str) -> None:
 
 def _read_csv(subset: str, path: Path) -> Iterator[EthicsItem]:
     try:
-        handle = path.open(newline="", encoding="utf-8")
+        # utf-8-sig: a byte-order mark (spreadsheet exports) would hide the 'label' column.
+        handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as ex:
         raise DatasetError(path, f"cannot be read: {ex}") from ex
     with handle:

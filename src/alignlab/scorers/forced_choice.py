@@ -219,7 +219,8 @@ def forced_choice(
 def _prediction(logprobs: Sequence[float], floored: Sequence[bool]) -> int | None:
     if all(floored):
         return None
-    return int(np.argmax(logprobs))
+    # A floored value is only an upper bound: a listed choice wins any tie with it.
+    return int(np.argmax([-np.inf if f else lp for lp, f in zip(logprobs, floored, strict=True)]))
 
 
 @metric

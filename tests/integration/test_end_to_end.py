@@ -1,0 +1,68 @@
+"""The bundled model on a few items of every ETHICS subset, then a report built from the logs."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+from alignlab.datasets.ethics import SUBSETS
+from alignlab.report.from_logs import results_from_logs
+from alignlab.report.html import write_report
+from alignlab.runner import run_eval
+
+LIMITS = {"commonsense": 4, "deontology": 4, "justice": 4, "virtue": 5, "utilitarianism": 4}
+
+
+def test_bundled_model_runs_every_subset_and_reports(tmp_path: Path) -> None:
+    log_dir = tmp_path / "logs"
+    for subset, limit in LIMITS.items():
+        outcome = run_eval(tasks=[f"ethics_{subset}"], log_dir=log_dir, limit=limit, display="none")
+        assert outcome.success
+    results = results_from_logs(log_dir, n_resamples=200)
+    by_subset = {r.subset for r in results}
+    assert by_subset == set(SUBSETS)
+    for r in results:
+        assert r.model == "alignlab/smollm2"
+        assert r.scoring == "logprob"  # llama.cpp returns log-probabilities
+        assert r.n > 0
+        if not math.isnan(r.value):
+            assert 0.0 <= r.ci_low <= r.value <= r.ci_high <= 1.0
+    accuracy = {r.subset: r for r in results if r.metric in ("accuracy", "pairwise_accuracy")}
+    assert accuracy["virtue"].n == 5 and accuracy["commonsense"].n == 4
+    exact = {r.subset for r in results if r.metric == "exact_match"}
+    assert exact == {"deontology", "justice", "virtue"}
+    assert {r.calibration for r in results} == {"none", "contextual"}
+    html = write_report(results, tmp_path / "report.html").read_text()
+    for subset in SUBSETS:
+        assert subset in html
+
+
+def test_cli_eval_prints_report_path(tmp_path: Path) -> None:
+    log_dir = tmp_path / "cli-logs"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "alignlab.cli",
+            "eval",
+            "--task",
+            "ethics_justice",
+            "--limit",
+            "4",
+            "--variant",
+            "direct",
+            "--log-dir",
+            str(log_dir),
+            "--display",
+            "none",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Report:" in proc.stdout
+    report = log_dir / "report.html"
+    assert report.is_file() and "justice" in report.read_text()
