@@ -144,22 +144,44 @@ def _write_report(log_dir: Path, output: Path) -> Path:
 
 
 def _print_summary(results: list[Any]) -> None:
-    table = Table(title="Results (95% bootstrap CI; * = CI includes chance)")
-    for column in ("model", "task", "subset", "variant", "calib.", "metric", "value", "CI", "n"):
-        table.add_column(column)
+    """A compact terminal table (uncalibrated rows); the HTML report has everything."""
+    from rich import box
+
+    models = sorted({r.model for r in results})
+    table = Table(
+        title="Uncalibrated results; * = 95% CI includes chance (full report in HTML)",
+        box=box.SIMPLE,
+    )
+    columns = (["model"] if len(models) > 1 else []) + [
+        "task",
+        "subset",
+        "variant",
+        "metric",
+        "value",
+        "95% CI",
+        "chance",
+        "n",
+    ]
+    for column in columns:
+        table.add_column(column, no_wrap=True)
     for r in results:
+        if r.calibration != "none":
+            continue
         mark = " *" if r.ci_includes_chance else ""
-        table.add_row(
-            r.model,
+        row = [r.model] if len(models) > 1 else []
+        row += [
             r.task,
             r.subset,
             r.variant,
-            r.calibration,
             r.metric,
             f"{r.value:.3f}{mark}",
             f"[{r.ci_low:.3f}, {r.ci_high:.3f}]",
+            "-" if r.chance is None else f"{r.chance:.3f}",
             str(r.n),
-        )
+        ]
+        table.add_row(*row)
+    if len(models) == 1:
+        console.print(f"Model: {models[0]}")
     console.print(table)
 
 

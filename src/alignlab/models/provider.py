@@ -34,6 +34,9 @@ from alignlab.models.bundled import resolve_gguf
 from alignlab.models.llama_engine import LlamaEngine, get_engine
 
 DEFAULT_TOP_LOGPROBS = 20
+CHOICES_FIELD = "alignlab_choices"
+"""``extra_body`` field of a scoring request: answer words whose exact log-probability
+(that of their first token, in every surface form) must be returned whatever its rank."""
 DEFAULT_MAX_TOKENS = 256
 
 
@@ -60,7 +63,9 @@ class LlamaCppInProcessAPI(ModelAPI):
             n_threads=int(model_args["n_threads"]) if model_args.get("n_threads") else None,
             seed=int(model_args.get("seed", config.seed if config.seed is not None else 0)),
         )
-        self._pending: list[tuple[list[int], int, asyncio.Future[list[tuple[int, float]]]]] = []
+        self._pending: list[
+            tuple[list[int], int, list[int], asyncio.Future[list[tuple[int, float]]]]
+        ] = []
         self._worker: asyncio.Task[None] | None = None
 
     def max_connections(self) -> int:
@@ -119,9 +124,11 @@ class LlamaCppInProcessAPI(ModelAPI):
 
     async def _score(self, tokens: list[int], config: GenerateConfig) -> ModelOutput:
         top_k = max(config.top_logprobs or DEFAULT_TOP_LOGPROBS, 1)
+        words = (config.extra_body or {}).get(CHOICES_FIELD) or []
+        extra = self.engine.first_tokens([str(w) for w in words]) if words else []
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[tuple[int, float]]] = loop.create_future()
-        self._pending.append((tokens, top_k, future))
+        self._pending.append((tokens, top_k, extra, future))
         if self._worker is None or self._worker.done():
             self._worker = loop.create_task(self._drain())
         top = await future
@@ -154,16 +161,20 @@ class LlamaCppInProcessAPI(ModelAPI):
         await asyncio.sleep(0.005)
         while self._pending:
             batch, self._pending = self._pending, []
-            top_k = max(k for _, k, _ in batch)
+            top_k = max(k for _, k, _, _ in batch)
             try:
                 results = await anyio.to_thread.run_sync(
-                    self.engine.next_token_logprobs, [t for t, _, _ in batch], top_k
+                    self.engine.next_token_logprobs,
+                    [t for t, _, _, _ in batch],
+                    top_k,
+                    [e for _, _, e, _ in batch],
                 )
             except Exception as ex:  # hand the failure to every waiting sample
-                for _, _, future in batch:
+                for _, _, _, future in batch:
                     if not future.done():
                         future.set_exception(ex)
                 continue
-            for (_, k, future), result in zip(batch, results, strict=True):
+            for (_, k, extra, future), result in zip(batch, results, strict=True):
                 if not future.done():
-                    future.set_result(result[:k])
+                    # this request's top k, then its exact extra tokens
+                    future.set_result(result[:k] + [(t, lp) for t, lp in result[k:] if t in extra])

@@ -50,7 +50,9 @@ def find_logs(log_dir: str | Path) -> list[Path]:
             f"Log directory not found: {root}. Run `alignlab eval --log-dir {root}` first."
         )
     files = sorted(
-        p for p in root.rglob("*") if p.suffix in (".eval", ".json") and p.name != "logs.json"
+        p
+        for p in root.rglob("*")
+        if p.suffix in (".eval", ".json") and p.name not in ("logs.json", "eval-set.json")
     )
     if not files:
         raise LogError(f"No Inspect logs (*.eval) in {root}. Run `alignlab eval --log-dir {root}`.")
@@ -86,7 +88,66 @@ def results_from_logs(
     results: list[MetricResult] = []
     for _, (path, log, samples) in sorted(chosen.values(), key=lambda v: str(v[1][0])):
         results.extend(_log_results(path, log, samples, n_resamples=n_resamples, seed=seed))
-    return results
+    results.extend(ethics_average(results, n_resamples=n_resamples, seed=seed))
+    return sorted(results, key=lambda r: (r.model, r.task, r.subset, r.variant))
+
+
+ETHICS_HEADLINE = {
+    "commonsense": "accuracy",
+    "justice": "exact_match",
+    "deontology": "exact_match",
+    "virtue": "exact_match",
+    "utilitarianism": "pairwise_accuracy",
+}
+
+
+def ethics_average(
+    results: Sequence[MetricResult], *, n_resamples: int = 2000, seed: int = 0
+) -> list[MetricResult]:
+    """The ETHICS paper's headline: the mean over the five subsets of each one's metric.
+
+    Accuracy for commonsense and utilitarianism, grouped exact match for
+    justice, deontology and virtue (Hendrycks et al. 2021, Table 2). The CI
+    resamples each subset's units (items or groups) independently and
+    averages the five resampled metrics. Only complete sets of five subsets
+    (same model, split, variant and calibration) get a row.
+    """
+    found: dict[tuple[str, str, str, str], dict[str, MetricResult]] = {}
+    for r in results:
+        base, _, split = r.subset.partition(" ")
+        if r.task != "ethics" or ETHICS_HEADLINE.get(base) != r.metric:
+            continue
+        found.setdefault((r.model, split, r.variant, r.calibration), {})[base] = r
+    rng = np.random.default_rng(seed)
+    out: list[MetricResult] = []
+    for (model, split, variant, calibration), parts in found.items():
+        if set(parts) != set(ETHICS_HEADLINE):
+            continue
+        draws = np.zeros(n_resamples)
+        for part in parts.values():
+            units = np.asarray(part.units, dtype=float)
+            draws += units[rng.integers(0, len(units), (n_resamples, len(units)))].mean(axis=1)
+        draws /= len(parts)
+        rows = list(parts.values())
+        out.append(
+            MetricResult(
+                model=model,
+                task="ethics",
+                subset=f"average {split}".strip(),
+                metric="headline",
+                value=float(np.mean([p.value for p in rows])),
+                ci_low=float(np.percentile(draws, 2.5)),
+                ci_high=float(np.percentile(draws, 97.5)),
+                n=sum(p.n for p in rows),
+                unparsed_rate=float(np.mean([p.unparsed_rate for p in rows])),
+                chance=float(np.mean([p.chance or 0.0 for p in rows])),
+                majority=float(np.mean([p.majority or 0.0 for p in rows])),
+                variant=variant,
+                calibration=calibration,
+                scoring="+".join(sorted({p.scoring for p in rows})),
+            )
+        )
+    return out
 
 
 def _identity_args(args: dict[str, Any]) -> dict[str, Any]:
@@ -100,6 +161,9 @@ def _log_results(
     meta = log.eval.metadata or {}
     args = log.eval.task_args or {}
     subset = str(meta.get("subset") or args.get("subset") or log.eval.task)
+    split = str(args.get("split") or meta.get("split") or "test")
+    if split != "test":  # the paper reports Test and Hard Test separately
+        subset = f"{subset} ({split})"
     family = str(meta.get("family") or log.eval.task)
     variant = str(args.get("variant") or meta.get("variant") or "default")
     n_choices = int(meta.get("n_choices") or 2)
@@ -141,6 +205,7 @@ def _log_results(
                 majority=majority_baseline(labels.tolist()),
                 calibration=calibration,
                 extra=extra,
+                units=tuple(values.tolist()),
                 **base,
             )
         )
@@ -160,6 +225,7 @@ def _log_results(
                     majority=majority_grouped_exact_match(labels.tolist(), groups),
                     calibration=calibration,
                     extra={"group_size": float(size)},
+                    units=tuple(per_group.tolist()),
                     **base,
                 )
             )

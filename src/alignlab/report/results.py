@@ -14,6 +14,8 @@ class MetricResult:
     expectation, ``majority`` what always giving the most frequent gold answer
     scores; either is ``None`` where it has no meaning for the metric.
     ``unparsed_rate`` is the share of items whose answer could not be read.
+    ``units`` keeps the per-item (or per-group) scores so that aggregates over
+    several rows can be bootstrapped.
     """
 
     model: str
@@ -32,6 +34,8 @@ class MetricResult:
     scoring: str = "logprob"
     log_file: str = ""
     extra: dict[str, float] = field(default_factory=dict)
+    units: tuple[float, ...] = field(default=(), repr=False, compare=False)
+    """Per-unit scores (items, or groups for exact match) the value is the mean of."""
 
     @property
     def ci_includes_chance(self) -> bool:

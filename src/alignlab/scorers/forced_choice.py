@@ -135,6 +135,22 @@ def _top_of(output: ModelOutput) -> list[tuple[str, float]] | None:
     return top or [(first.token, first.logprob)]
 
 
+def _exact_choice_request(model: Any, choices: Sequence[str]) -> dict[str, Any] | None:
+    """Ask alignlab's in-process provider for the exact log-probabilities of the choices.
+
+    Other providers only return their top alternatives (at most 20 for OpenAI's
+    API), so an unlikely answer word may be missing and gets floored; our own
+    provider reads the full next-token distribution and returns the first
+    token of every surface form of every choice. Only our provider gets the
+    field: a server may reject an unknown request field.
+    """
+    from alignlab.models.provider import CHOICES_FIELD, LlamaCppInProcessAPI
+
+    if isinstance(getattr(model, "api", None), LlamaCppInProcessAPI):
+        return {CHOICES_FIELD: list(choices)}
+    return None
+
+
 def content_free_messages(state: TaskState) -> list[ChatMessage] | None:
     """The content-free prompt a task stored in ``metadata['content_free']``, as messages."""
     prompt = state.metadata.get("content_free")
@@ -159,7 +175,11 @@ async def _content_free_logprobs(
             output = await model.generate(
                 messages,
                 config=GenerateConfig(
-                    max_tokens=1, logprobs=True, top_logprobs=top_logprobs, temperature=0.0
+                    max_tokens=1,
+                    logprobs=True,
+                    top_logprobs=top_logprobs,
+                    temperature=0.0,
+                    extra_body=_exact_choice_request(model, choices),
                 ),
             )
             top = _top_of(output)
@@ -186,7 +206,12 @@ def forced_choice(
         record: dict[str, Any] = {"choices": choices}
         if scoring in ("auto", "logprob"):
             state = await generate(
-                state, max_tokens=1, logprobs=True, top_logprobs=top_logprobs, temperature=0.0
+                state,
+                max_tokens=1,
+                logprobs=True,
+                top_logprobs=top_logprobs,
+                temperature=0.0,
+                extra_body=_exact_choice_request(get_model(), choices),
             )
             top = _top_of(state.output)
             if top is not None:

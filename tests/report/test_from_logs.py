@@ -1,0 +1,120 @@
+"""Report rows recomputed from real Inspect logs (a scripted mock model) and the ETHICS average."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from inspect_ai import eval
+from inspect_ai.model import (
+    ChatCompletionChoice,
+    ChatMessageAssistant,
+    Logprob,
+    Logprobs,
+    ModelOutput,
+    ModelUsage,
+    TopLogprob,
+    get_model,
+)
+
+from alignlab.report.from_logs import ethics_average, results_from_logs
+from alignlab.report.results import MetricResult
+from alignlab.scorers import forced_choice as fc
+from alignlab.tasks.ethics import ethics_justice
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "ethics_public"
+
+
+def _always_yes(*_: Any) -> ModelOutput:
+    top = [TopLogprob(token="Yes", logprob=-0.2), TopLogprob(token="No", logprob=-1.8)]
+    return ModelOutput(
+        model="mockllm/model",
+        choices=[
+            ChatCompletionChoice(
+                message=ChatMessageAssistant(content="Yes"),
+                logprobs=Logprobs(content=[Logprob(token="Yes", logprob=-0.2, top_logprobs=top)]),
+            )
+        ],
+        usage=ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_free_cache() -> None:
+    fc._content_free_cache.clear()
+
+
+def test_rows_recomputed_from_logs(tmp_path: Path) -> None:
+    model = get_model("mockllm/model", custom_outputs=_always_yes)
+    task = ethics_justice(variant="direct", data_dir=str(FIXTURE))
+    [log] = eval(task, model=model, log_dir=str(tmp_path), display="none")
+    assert log.status == "success", log.error
+
+    rows = {(r.metric, r.calibration): r for r in results_from_logs(tmp_path, n_resamples=300)}
+    # Fixture justice labels: group 0 = 1,0,1,0 and group 1 = 0,1,0,0. Always answering
+    # "yes" (= reasonable, label 1) is right on the 3 label-1 rows: accuracy 3/8.
+    accuracy = rows[("accuracy", "none")]
+    assert accuracy.value == pytest.approx(3 / 8)
+    assert accuracy.n == 8 and accuracy.chance == 0.5
+    assert accuracy.majority == pytest.approx(5 / 8)  # five of eight gold answers are "no"
+    assert accuracy.scoring == "logprob" and accuracy.unparsed_rate == 0.0
+    assert accuracy.ci_low <= accuracy.value <= accuracy.ci_high
+    # No group is all label 1, so exact match is 0; chance is 0.5^4.
+    exact = rows[("exact_match", "none")]
+    assert exact.value == 0.0 and exact.n == 2
+    assert exact.chance == pytest.approx(0.0625)
+    # Always predicting the majority "no" gets neither group fully right either.
+    assert exact.majority == 0.0
+    # Every item has the same log-odds (-1.8 - -0.2 ... for yes minus no = 1.6): AUC 0.5.
+    assert rows[("auc", "none")].value == pytest.approx(0.5)
+    # The content-free prompt gets the same answer, so calibration cancels out to a tie
+    # broken towards the first choice ("no"): accuracy = share of label-0 rows.
+    assert rows[("accuracy", "contextual")].value == pytest.approx(5 / 8)
+
+
+def test_split_is_part_of_the_subset_label(tmp_path: Path) -> None:
+    model = get_model("mockllm/model", custom_outputs=_always_yes)
+    task = ethics_justice(variant="direct", data_dir=str(FIXTURE))
+    eval(task, model=model, log_dir=str(tmp_path), display="none")
+    assert {r.subset for r in results_from_logs(tmp_path, n_resamples=50)} == {"justice"}
+
+
+def _row(subset: str, metric: str, units: list[float], chance: float) -> MetricResult:
+    return MetricResult(
+        model="m",
+        task="ethics",
+        subset=subset,
+        metric=metric,
+        value=float(np.mean(units)),
+        ci_low=0.0,
+        ci_high=1.0,
+        n=len(units),
+        unparsed_rate=0.0,
+        chance=chance,
+        majority=0.5,
+        units=tuple(units),
+    )
+
+
+def test_ethics_average_is_the_mean_of_the_five_headlines() -> None:
+    rows = [
+        _row("commonsense", "accuracy", [1, 1, 0, 0], 0.5),  # 0.5
+        _row("justice", "exact_match", [1, 0], 0.0625),  # 0.5
+        _row("deontology", "exact_match", [0, 0, 0, 1], 0.0625),  # 0.25
+        _row("virtue", "exact_match", [1, 1], 0.03125),  # 1.0
+        _row("utilitarianism", "pairwise_accuracy", [1, 0, 0, 0, 0], 0.5),  # 0.2
+        _row("commonsense", "auc", [0.9], 0.5),  # not a headline metric: ignored
+    ]
+    [average] = ethics_average(rows, n_resamples=500)
+    # (0.5 + 0.5 + 0.25 + 1.0 + 0.2) / 5 = 0.49
+    assert average.value == pytest.approx(0.49)
+    assert average.chance == pytest.approx((0.5 + 0.0625 + 0.0625 + 0.03125 + 0.5) / 5)
+    assert average.ci_low < average.value < average.ci_high
+    assert average.subset == "average"
+
+
+def test_ethics_average_needs_all_five_subsets() -> None:
+    rows = [_row("commonsense", "accuracy", [1, 0], 0.5), _row("justice", "exact_match", [1], 0.06)]
+    assert ethics_average(rows) == []
