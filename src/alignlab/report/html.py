@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 import jinja2
+import markupsafe
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -115,12 +116,21 @@ class _TaskSection:
     spread_charts: list[_Chart]
 
 
+@dataclass(frozen=True)
+class ExtraSection:
+    """A report section rendered elsewhere: a title and a ready, escaped HTML fragment."""
+
+    title: str
+    html: str
+
+
 def render_report(
     results: Sequence[MetricResult],
     *,
     title: str = "alignlab report",
     notes: Sequence[str] = (),
     generated_at: str | None = None,
+    extra_sections: Sequence[ExtraSection] = (),
 ) -> str:
     """Render ``results`` as one self-contained HTML page.
 
@@ -137,6 +147,9 @@ def render_report(
         notes: caveats shown under the heading, e.g. that a tiny model is near
             chance and demonstrates the pipeline rather than a value profile.
         generated_at: the time to print; defaults to now, in UTC.
+        extra_sections: further sections (e.g. value rankings) that other
+            analyses render themselves; their ``html`` must already be escaped
+            and self-contained.
 
     Returns:
         The HTML document as a string.
@@ -158,6 +171,7 @@ def render_report(
         notes=list(notes),
         sections=sections,
         n_results=len(results),
+        extra_sections=[(x.title, markupsafe.Markup(x.html)) for x in extra_sections],
     )
 
 
@@ -168,13 +182,20 @@ def write_report(
     title: str = "alignlab report",
     notes: Sequence[str] = (),
     generated_at: str | None = None,
+    extra_sections: Sequence[ExtraSection] = (),
 ) -> Path:
     """Render ``results`` (see :func:`render_report`) and write them to ``path`` as UTF-8.
 
     Parent directories are created. Returns the path written.
     """
     out = Path(path)
-    html = render_report(results, title=title, notes=notes, generated_at=generated_at)
+    html = render_report(
+        results,
+        title=title,
+        notes=notes,
+        generated_at=generated_at,
+        extra_sections=extra_sections,
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     return out
