@@ -118,3 +118,37 @@ def test_ethics_average_is_the_mean_of_the_five_headlines() -> None:
 def test_ethics_average_needs_all_five_subsets() -> None:
     rows = [_row("commonsense", "accuracy", [1, 0], 0.5), _row("justice", "exact_match", [1], 0.06)]
     assert ethics_average(rows) == []
+
+
+def _always_no(*_: Any) -> ModelOutput:
+    top = [TopLogprob(token="No", logprob=-0.1), TopLogprob(token="Yes", logprob=-2.5)]
+    return ModelOutput(
+        model="mockllm/other",
+        choices=[
+            ChatCompletionChoice(
+                message=ChatMessageAssistant(content="No"),
+                logprobs=Logprobs(content=[Logprob(token="No", logprob=-0.1, top_logprobs=top)]),
+            )
+        ],
+        usage=ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11),
+    )
+
+
+def test_two_models_in_one_log_dir_are_reported_side_by_side(tmp_path: Path) -> None:
+    for name, outputs in (("mockllm/model", _always_yes), ("mockllm/other", _always_no)):
+        model = get_model(name, custom_outputs=outputs)
+        eval(
+            ethics_justice(variant="direct", data_dir=str(FIXTURE)),
+            model=model,
+            log_dir=str(tmp_path),
+            display="none",
+        )
+    rows = results_from_logs(tmp_path, n_resamples=100)
+    accuracy = {
+        r.model: r.value for r in rows if r.metric == "accuracy" and r.calibration == "none"
+    }
+    # "yes" is right on the 3 label-1 rows, "no" on the other 5.
+    assert accuracy == {
+        "mockllm/model": pytest.approx(3 / 8),
+        "mockllm/other": pytest.approx(5 / 8),
+    }
