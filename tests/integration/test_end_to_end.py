@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from alignlab.datasets.ethics import SUBSETS
 from alignlab.report.from_logs import results_from_logs
 from alignlab.report.html import write_report
@@ -22,7 +24,22 @@ def test_bundled_model_runs_every_subset_and_reports(tmp_path: Path) -> None:
         assert outcome.success
     results = results_from_logs(log_dir, n_resamples=200)
     by_subset = {r.subset for r in results}
-    assert by_subset == set(SUBSETS)
+    assert by_subset == {*SUBSETS, "average"}  # the paper's headline: mean over the five
+    [average] = [r for r in results if r.subset == "average" and r.calibration == "none"]
+    headline = [
+        r.value
+        for r in results
+        if r.calibration == "none"
+        and (r.subset, r.metric)
+        in {
+            ("commonsense", "accuracy"),
+            ("justice", "exact_match"),
+            ("deontology", "exact_match"),
+            ("virtue", "exact_match"),
+            ("utilitarianism", "pairwise_accuracy"),
+        }
+    ]
+    assert len(headline) == 5 and average.value == pytest.approx(sum(headline) / 5)
     for r in results:
         assert r.model == "alignlab/smollm2"
         assert r.scoring == "logprob"  # llama.cpp returns log-probabilities
