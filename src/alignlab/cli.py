@@ -23,12 +23,6 @@ app = typer.Typer(
 console = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True)
 
-BUNDLED_NOTE = (
-    "The bundled SmolLM2-135M-Instruct is near chance on moral judgments: these numbers "
-    "demonstrate the pipeline, not a meaningful value profile. Point alignlab at a real model "
-    "with --model (see `alignlab models`)."
-)
-
 
 def _parse_pairs(pairs: list[str] | None, option: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -131,17 +125,13 @@ def eval_command(
 
 
 def _write_report(log_dir: Path, output: Path) -> Path:
-    from alignlab.models.bundled import BUNDLED_NAME
-    from alignlab.report.from_logs import results_from_logs
-    from alignlab.report.html import write_report
+    from alignlab.report.build import build_report
 
-    results = results_from_logs(log_dir)
-    notes = []
-    if any(BUNDLED_NAME in r.model for r in results):
-        notes.append(BUNDLED_NOTE)
-    path = write_report(results, output, notes=notes)
-    _print_summary(results)
-    return path
+    built = build_report(log_dir, output)
+    _print_summary(built.results)
+    for warning in built.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}")
+    return built.path
 
 
 def _print_summary(results: list[Any]) -> None:
@@ -223,6 +213,7 @@ def models_command() -> None:
     """List the bundled model and explain how to use others."""
     from alignlab.errors import ModelError
     from alignlab.models.bundled import BUNDLED_LICENCE, DEFAULT_MODEL, bundled_model_path
+    from alignlab.report.build import BUNDLED_NOTE
 
     try:
         path = bundled_model_path()

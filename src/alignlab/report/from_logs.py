@@ -28,6 +28,9 @@ from alignlab.metrics import (
 from alignlab.report.results import MetricResult
 
 SCORER = "forced_choice_scorer"
+# Task families whose rows this module computes: binary forced-choice benchmarks
+# reported as accuracy / grouped exact match / log-odds AUC.
+FAMILIES = {"ethics"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ def results_from_logs(
         except Exception as ex:  # a truncated file from a killed run: skip it
             print(f"warning: skipping unreadable log {path}: {ex}")
             continue
+        family = (log.eval.metadata or {}).get("family")
+        if family is not None and family not in FAMILIES:
+            continue  # another analysis reports this family
         samples = [s for s in (log.samples or []) if s.scores and SCORER in s.scores]
         if not samples:
             continue
