@@ -23,6 +23,52 @@ from alignlab.metrics.classification import (
     pairwise_accuracy,
     roc_auc,
 )
+from alignlab.metrics.distributions import (
+    best_possible_score,
+    closest_group,
+    dirichlet_multinomial_log_likelihood,
+    expected_calibration_error,
+    expected_calibration_error_from_probs,
+    fit_dirichlet_prior,
+    js_distance,
+    soft_cross_entropy,
+    steering_shift,
+)
+
+# `alignlab.metrics.ranking` is the BTL module, so elo.ranking is re-exported as
+# elo_ranking (under its own name, importing the submodule would overwrite it).
+from alignlab.metrics.elo import (
+    EloSummary,
+    elo_bootstrap,
+    elo_ratings,
+    elo_win_probability,
+)
+from alignlab.metrics.elo import ranking as elo_ranking
+from alignlab.metrics.multilabel import exact_match_multilabel, macro_f1, micro_f1
+from alignlab.metrics.ranking import (
+    bradley_terry,
+    drop_comparisons,
+    flip_comparisons,
+    kendall_tau,
+    robust_bradley_terry,
+)
+from alignlab.metrics.thurstonian import (
+    ThurstonianFit,
+    active_learning_budget,
+    cycle_rate,
+    exchange_rate,
+    exchange_rate_fit,
+    intransitive_triad_rate,
+    select_next_pairs,
+    thurstonian_fit,
+)
+from alignlab.metrics.welfare import (
+    aggregate_jury,
+    egalitarian_welfare,
+    nash_welfare,
+    overton_coverage,
+    utilitarian_welfare,
+)
 
 __all__ = [
     "accuracy",
@@ -40,4 +86,43 @@ __all__ = [
     "paired_bootstrap_diff_ci",
     "pairwise_accuracy",
     "roc_auc",
+    # Value rankings: Elo (LitmusValues), Thurstonian utilities (Utility Engineering), BTL.
+    "EloSummary",
+    "elo_bootstrap",
+    "elo_ratings",
+    "elo_ranking",
+    "elo_win_probability",
+    "ThurstonianFit",
+    "active_learning_budget",
+    "cycle_rate",
+    "exchange_rate",
+    "exchange_rate_fit",
+    "intransitive_triad_rate",
+    "select_next_pairs",
+    "thurstonian_fit",
+    "bradley_terry",
+    "drop_comparisons",
+    "flip_comparisons",
+    "kendall_tau",
+    "robust_bradley_terry",
+    # Label distributions (Scruples BEST, calibration, distributional pluralism).
+    "best_possible_score",
+    "closest_group",
+    "dirichlet_multinomial_log_likelihood",
+    "expected_calibration_error",
+    "expected_calibration_error_from_probs",
+    "fit_dirichlet_prior",
+    "js_distance",
+    "soft_cross_entropy",
+    "steering_shift",
+    # Multi-label moral classification (EALM QA-ETHICS / MP-ETHICS).
+    "exact_match_multilabel",
+    "macro_f1",
+    "micro_f1",
+    # Jury-pluralistic welfare and Overton coverage (Roadmap to Pluralistic Alignment).
+    "aggregate_jury",
+    "egalitarian_welfare",
+    "nash_welfare",
+    "overton_coverage",
+    "utilitarian_welfare",
 ]

@@ -37,6 +37,11 @@ def _lazy(module: str, function: str) -> Callable[[Path], Any]:
 
 ANALYSES: list[Analysis] = [
     Analysis("ethics", results=lambda d: results_from_logs(d)),
+    Analysis(
+        "values",
+        results=_lazy("alignlab.report.values", "values_results"),
+        sections=_lazy("alignlab.report.values", "values_sections"),
+    ),
 ]
 
 

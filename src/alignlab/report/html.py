@@ -23,7 +23,7 @@ from matplotlib.patches import Patch
 from alignlab.report.results import MetricResult
 
 # Colour-blind-friendly enough and distinct at small sizes (matplotlib's tab10).
-_PALETTE = (
+PALETTE = (
     "#1f77b4",
     "#ff7f0e",
     "#2ca02c",
@@ -155,7 +155,7 @@ def render_report(
         The HTML document as a string.
     """
     models = _unique(r.model for r in results)
-    colours = {model: _PALETTE[i % len(_PALETTE)] for i, model in enumerate(models)}
+    colours = {model: PALETTE[i % len(PALETTE)] for i, model in enumerate(models)}
     tasks = _unique(r.task for r in results)
     sections = [
         _task_section(task, [r for r in results if r.task == task], models, colours)
@@ -455,7 +455,7 @@ def _bar_chart(
     ax.set_ylabel(metric)
     if _all_in_unit_interval(results):
         ax.set_ylim(0, 1.02)
-    _tidy_axes(ax, grid_axis="y")
+    tidy_axes(ax, grid_axis="y")
 
     handles: list[Patch | Line2D] = [Patch(color=colours[m], label=m) for m in shown_models]
     if has_chance:
@@ -467,7 +467,7 @@ def _bar_chart(
     ax.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9
     )
-    return _png_data_uri(fig)
+    return png_data_uri(fig)
 
 
 def _spread_chart(groups: list[list[MetricResult]], metric: str) -> str:
@@ -497,7 +497,7 @@ def _spread_chart(groups: list[list[MetricResult]], metric: str) -> str:
     ax.set_xlabel(metric)
     if _all_in_unit_interval([r for g in groups for r in g]):
         ax.set_xlim(0, 1)
-    _tidy_axes(ax, grid_axis="x")
+    tidy_axes(ax, grid_axis="x")
 
     handles = [
         Line2D([], [], marker=styles[label][1], linestyle="", color=styles[label][0], label=label)
@@ -518,7 +518,7 @@ def _spread_chart(groups: list[list[MetricResult]], metric: str) -> str:
     ax.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9
     )
-    return _png_data_uri(fig)
+    return png_data_uri(fig)
 
 
 def _spread_label(group: list[MetricResult]) -> str:
@@ -536,7 +536,7 @@ def _all_in_unit_interval(results: Iterable[MetricResult]) -> bool:
     return all(0.0 <= v <= 1.0 for v in values if math.isfinite(v))
 
 
-def _tidy_axes(ax: Axes, grid_axis: Literal["x", "y"]) -> None:
+def tidy_axes(ax: Axes, grid_axis: Literal["x", "y"]) -> None:
     ax.grid(True, axis=grid_axis, color="#e6e6e6", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -544,7 +544,7 @@ def _tidy_axes(ax: Axes, grid_axis: Literal["x", "y"]) -> None:
     ax.tick_params(labelsize=9)
 
 
-def _png_data_uri(fig: Figure) -> str:
+def png_data_uri(fig: Figure) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight", facecolor="white")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -192,6 +192,7 @@ def forced_choice(
     scoring: ScoringMethod = "auto",
     top_logprobs: int = TOP_LOGPROBS,
     max_tokens: int = GENERATE_MAX_TOKENS,
+    temperature: float = 0.0,
 ) -> Solver:
     """Answer a forced-choice item; the choices are ``metadata['choices']``.
 
@@ -199,6 +200,8 @@ def forced_choice(
         scoring: ``logprob``, ``generate`` or ``auto`` (logprob when available).
         top_logprobs: how many next-token alternatives to request.
         max_tokens: answer length for the ``generate`` method.
+        temperature: sampling temperature of the ``generate`` method (0 is
+            greedy; use > 0 with several epochs to estimate a distribution).
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
@@ -232,7 +235,7 @@ def forced_choice(
                 )
             if state.messages and state.messages[-1].role == "assistant":
                 state.messages.pop()
-        state = await generate(state, max_tokens=max_tokens, temperature=0.0)
+        state = await generate(state, max_tokens=max_tokens, temperature=temperature)
         record.update(method="generate", text=state.output.completion)
         record["parsed"] = parse_choice(state.output.completion, choices)
         state.store.set(STORE_KEY, record)

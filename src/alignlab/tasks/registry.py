@@ -17,6 +17,8 @@ from alignlab.tasks.ethics import (
     ethics_utilitarianism,
     ethics_virtue,
 )
+from alignlab.tasks.litmus import litmus_dilemmas
+from alignlab.tasks.utility import utility_pairs
 
 TASKS: dict[str, Callable[..., Task]] = {
     "ethics_commonsense": ethics_commonsense,
@@ -24,6 +26,8 @@ TASKS: dict[str, Callable[..., Task]] = {
     "ethics_justice": ethics_justice,
     "ethics_virtue": ethics_virtue,
     "ethics_utilitarianism": ethics_utilitarianism,
+    "utility_pairs": utility_pairs,
+    "litmus_dilemmas": litmus_dilemmas,
 }
 
 
@@ -66,7 +70,22 @@ SUITES: dict[str, Suite] = {
     "core": Suite(
         "core",
         "ETHICS, every item of the five subsets under each of the 3 prompt variants",
-        tuple(TaskSpec(name, {"variant": variant}) for name in TASKS for variant in VARIANTS),
+        # ETHICS tasks only: the prompt variants below are ETHICS's.
+        tuple(
+            TaskSpec(name, {"variant": variant}) for name in _QUICK_LIMITS for variant in VARIANTS
+        ),
+    ),
+    "values": Suite(
+        "values",
+        "Utility Engineering (60 outcome pairs in triads, both orders) and LitmusValues "
+        "(46 AI-risk dilemmas: the paper's generate-and-parse protocol, and log-prob scoring "
+        "in both action orders), on the bundled data",
+        (
+            TaskSpec("utility_pairs", {"n_pairs": 60}),
+            TaskSpec("litmus_dilemmas", {"variant": "paper"}),
+            TaskSpec("litmus_dilemmas", {"variant": "paper", "scoring": "logprob"}),
+            TaskSpec("litmus_dilemmas", {"variant": "swapped", "scoring": "logprob"}),
+        ),
     ),
 }
 
