@@ -42,6 +42,16 @@ ANALYSES: list[Analysis] = [
         results=_lazy("alignlab.report.values", "values_results"),
         sections=_lazy("alignlab.report.values", "values_sections"),
     ),
+    Analysis(
+        "judgment",
+        results=_lazy("alignlab.report.judgment", "judgment_results"),
+        sections=_lazy("alignlab.report.judgment", "judgment_sections"),
+    ),
+    Analysis(
+        "pluralism",
+        results=_lazy("alignlab.report.pluralism", "pluralism_results"),
+        sections=_lazy("alignlab.report.pluralism", "pluralism_sections"),
+    ),
 ]
 
 

@@ -93,7 +93,7 @@ def results_from_logs(
             chosen[key] = (rank, (path, log, samples))
     results: list[MetricResult] = []
     for _, (path, log, samples) in sorted(chosen.values(), key=lambda v: str(v[1][0])):
-        results.extend(_log_results(path, log, samples, n_resamples=n_resamples, seed=seed))
+        results.extend(forced_choice_rows(path, log, samples, n_resamples=n_resamples, seed=seed))
     results.extend(ethics_average(results, n_resamples=n_resamples, seed=seed))
     return sorted(results, key=lambda r: (r.model, r.task, r.subset, r.variant))
 
@@ -161,9 +161,14 @@ def _identity_args(args: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in args.items() if k != "calibration"}
 
 
-def _log_results(
+def forced_choice_rows(
     path: Path, log: Any, samples: Sequence[Any], *, n_resamples: int, seed: int
 ) -> list[MetricResult]:
+    """Rows of one log of a binary forced-choice task.
+
+    Accuracy under both calibrations, grouped exact match where the task has
+    contrast groups, and the AUC of the answer log-odds.
+    """
     meta = log.eval.metadata or {}
     args = log.eval.task_args or {}
     subset = str(meta.get("subset") or args.get("subset") or log.eval.task)

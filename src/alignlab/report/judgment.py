@@ -1,25 +1,26 @@
-"""Report rows for judgment tasks that need more than forced-choice accuracy: Scruples, MP-ETHICS.
+"""Report rows and sections for the moral-judgment tasks: Scruples, Delphi's Norm Bank, EALM.
 
 * Scruples (Lourie et al., AAAI 2021): accuracy against the majority label,
   soft cross-entropy against the annotators' label distribution, the
   Dirichlet-multinomial log-likelihood of the annotation counts, and expected
-  calibration error, each beside BEST (the score of an oracle that knows every
-  item's true label distribution; :func:`alignlab.metrics.best_possible_score`)
-  where the metric has one.
-* MP-ETHICS (EALM): micro and macro F1 over scenarios, the "ethical" verdict
-  being the positive class. Its exact match (all five concepts right) and
-  per-question accuracy come with every grouped forced-choice log from
-  :func:`alignlab.report.from_logs.results_from_logs`, as do Delphi's and
-  QA-ETHICS's accuracies; this module adds only what that one does not
-  compute, so the two lists can be concatenated.
+  calibration error; accuracy and cross-entropy carry BEST (the score of an
+  oracle that knows every item's true label distribution;
+  :func:`alignlab.metrics.best_possible_score`) in ``extra["best"]``.
+* Norm Bank (``delphi_norms``: accuracy per format) and QA-ETHICS (accuracy):
+  the forced-choice rows of :mod:`alignlab.report.from_logs` (both
+  calibrations, chance and majority baselines, log-odds AUC for binary items).
+* MP-ETHICS: the same forced-choice rows (per-question accuracy, and exact
+  match over a scenario's five concepts), plus micro and macro F1 over
+  scenarios with the "ethical" verdict as the positive class.
 
 Every number is recomputed from the per-sample scores in the logs, with a 95%
-percentile bootstrap CI over items (Scruples) or scenarios (MP-ETHICS).
+percentile bootstrap CI over items (Scruples, Norm Bank, QA-ETHICS) or
+scenarios (MP-ETHICS exact match and F1).
 """
 
 from __future__ import annotations
 
-import html
+import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from markupsafe import escape
 from scipy.optimize import minimize_scalar
 
 from alignlab.datasets.judgment import EALM_CONCEPTS
@@ -43,13 +45,14 @@ from alignlab.metrics import (
     micro_f1,
     soft_cross_entropy,
 )
-from alignlab.report.from_logs import SCORER as FORCED_CHOICE_SCORER
-from alignlab.report.from_logs import find_logs
+from alignlab.report import from_logs
 from alignlab.report.html import ExtraSection
 from alignlab.report.results import MetricResult
 from alignlab.tasks.scruples import SCORER_NAME as SCRUPLES_SCORER
 from alignlab.tasks.scruples import pooled_distribution
 
+FAMILIES = ("scruples", "delphi", "ealm")
+"""Task families (``Task.metadata["family"]``) this module reports."""
 ECE_BINS = 10
 CHANCE_DRAWS = 2000
 """Random answer sheets drawn to estimate the F1 a coin-flipping model scores."""
@@ -71,26 +74,43 @@ class _ScruplesItem:
 def judgment_results(
     log_dir: str | Path, *, n_resamples: int = 2000, seed: int = 0
 ) -> list[MetricResult]:
-    """Scruples and MP-ETHICS report rows for every (model, task, arguments) in ``log_dir``.
+    """Report rows for every Scruples, Norm Bank and EALM log in ``log_dir``.
 
     As in :func:`~alignlab.report.from_logs.results_from_logs`, when several
     logs hold the same model, task and arguments the most complete wins (a
-    finished log, then more scored samples, then the newest).
+    finished log, then more scored samples, then the newest). Results are
+    cached per set of log files, so building rows and sections reads once.
     """
+    files = from_logs.find_logs(log_dir)
+    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return list(_results_cached(signature, n_resamples, seed))
+
+
+def judgment_sections(log_dir: str | Path) -> list[ExtraSection]:
+    """Report sections: Scruples scores beside BEST (none when there are no Scruples logs)."""
+    section = judgment_section(judgment_results(log_dir))
+    return [] if section is None else [section]
+
+
+@functools.lru_cache(maxsize=8)
+def _results_cached(
+    signature: tuple[tuple[str, int, int], ...], n_resamples: int, seed: int
+) -> tuple[MetricResult, ...]:
     from inspect_ai.log import read_eval_log
 
     chosen: dict[tuple[str, str, str], tuple[tuple[int, int, str], Any]] = {}
-    for path in find_logs(log_dir):
+    for name, _, _ in signature:
+        path = Path(name)
         try:
-            header = read_eval_log(str(path), header_only=True)
+            header = read_eval_log(name, header_only=True)
         except Exception as ex:  # a truncated file from a killed run: skip it
             print(f"warning: skipping unreadable log {path}: {ex}")
             continue
-        meta = header.eval.metadata or {}
-        scorer = _scorer_for(meta)
-        if scorer is None:
+        family = (header.eval.metadata or {}).get("family")
+        if family not in FAMILIES or family in from_logs.FAMILIES:
             continue
-        log = read_eval_log(str(path))
+        scorer = SCRUPLES_SCORER if family == "scruples" else from_logs.SCORER
+        log = read_eval_log(name)
         samples = [s for s in (log.samples or []) if s.scores and scorer in s.scores]
         if not samples:
             continue
@@ -100,20 +120,17 @@ def judgment_results(
         if key not in chosen or rank > chosen[key][0]:
             chosen[key] = (rank, (path, log, samples))
     results: list[MetricResult] = []
+    boot = {"n_resamples": n_resamples, "seed": seed}
     for _, (path, log, samples) in sorted(chosen.values(), key=lambda v: str(v[1][0])):
-        if (log.eval.metadata or {}).get("family") == "scruples":
-            results.extend(scruples_rows(path, log, samples, n_resamples=n_resamples, seed=seed))
-        else:
-            results.extend(mp_ethics_rows(path, log, samples, n_resamples=n_resamples, seed=seed))
-    return sorted(results, key=lambda r: (r.model, r.task, r.subset, r.variant, r.metric))
-
-
-def _scorer_for(meta: dict[str, Any]) -> str | None:
-    if meta.get("family") == "scruples":
-        return SCRUPLES_SCORER
-    if meta.get("family") == "ealm" and meta.get("subset") == "mp-ethics":
-        return FORCED_CHOICE_SCORER
-    return None
+        meta = log.eval.metadata or {}
+        if meta.get("family") == "scruples":
+            results.extend(scruples_rows(path, log, samples, **boot))
+            continue
+        # Forced-choice rows exactly as every ETHICS subset gets them.
+        results.extend(from_logs.forced_choice_rows(path, log, samples, **boot))
+        if meta.get("subset") == "mp-ethics":
+            results.extend(mp_ethics_rows(path, log, samples, **boot))
+    return tuple(sorted(results, key=lambda r: (r.model, r.task, r.subset, r.variant)))
 
 
 def _base(path: Path, log: Any, methods: Counter[str]) -> dict[str, Any]:
@@ -144,7 +161,16 @@ def scruples_rows(
     An item is its epochs pooled (:func:`~alignlab.tasks.scruples.pooled_distribution`).
     An item whose answer could not be read counts as wrong and predicts the
     uniform distribution. Rows come with ``calibration="contextual"`` too when
-    every item has a calibrated distribution.
+    every readable item has a calibrated distribution (log-prob scoring).
+
+    Units: accuracy per item; cross-entropy in nats per item (chance: the
+    uniform prediction, ``ln K``; ``extra["prior"]``: predicting the pooled
+    annotator distribution for every item); DM log-likelihood of each item's
+    counts in nats, with :math:`\alpha_i = s\,\hat p_i` and ``s`` fitted
+    (:func:`fit_concentration`, in ``extra["concentration"]``; chance: the
+    uniform prediction with its own ``s``; ``extra["prior"]``: the fitted
+    population prior of BEST); ECE over 10 equal-width bins of the top
+    probability. ``extra["best"]`` is BEST for accuracy and cross-entropy.
     """
     items = _scruples_items(samples)
     if not items:
@@ -162,9 +188,9 @@ def scruples_rows(
     prior = _prior(counts)
 
     variants: list[tuple[str, list[np.ndarray | None]]] = [("none", [i.probs for i in items])]
-    calibrated = [i.probs_calibrated for i in items]
-    if all(p is not None for p in calibrated):
-        variants.append(("contextual", calibrated))
+    # _scruples_items keeps calibrated distributions only when every readable item has one.
+    if any(i.probs_calibrated is not None for i in items):
+        variants.append(("contextual", [i.probs_calibrated for i in items]))
     rows: list[MetricResult] = []
     for calibration, dists in variants:
         parsed = np.array([p is not None for p in dists])
@@ -279,9 +305,8 @@ def _scruples_items(samples: Sequence[Any]) -> list[_ScruplesItem]:
                 n_answers=len(answers),
             )
         )
-    if items and all(i.probs is None for i in items):
-        return items
-    # Calibration is all or nothing: an item that lacks it (sampled) drops the calibrated rows.
+    # Calibration is all or nothing: a readable item without it (sampled) drops the
+    # calibrated rows; an unreadable item stays unreadable (uniform and wrong) in both.
     if any(i.probs is not None and i.probs_calibrated is None for i in items):
         items = [
             _ScruplesItem(i.counts, i.gold, i.probs, None, i.method, i.n_answers) for i in items
@@ -297,7 +322,11 @@ def fit_concentration(probs: np.ndarray, counts: np.ndarray) -> float:
     :math:`\hat p_i`, so its scale is fitted here by maximum likelihood,
     :math:`\hat s = \arg\max_s \sum_i \ln \mathrm{DM}(x_i \mid s\,\hat p_i)`
     (bounded 1-D search over :math:`\ln s`), as temperature scaling fits a
-    model's scale in the paper's calibration.
+    model's scale in the paper's calibration. Scruples' own DM loss leaves out
+    the multinomial coefficient; :func:`~alignlab.metrics.dirichlet_multinomial_log_likelihood`
+    keeps it, so values are log-probabilities of the counts. ``s`` is searched in
+    [1e-3, 1e5]; at the upper bound the counts look multinomial given
+    :math:`\hat p_i` (no more spread between annotators than sampling noise).
     """
     floored = np.maximum(probs, _PROB_FLOOR)
 
@@ -391,7 +420,7 @@ def mp_ethics_rows(
     scenarios: dict[Any, dict[str, tuple[int, int | None, int | None]]] = {}
     methods: Counter[str] = Counter()
     for sample in samples:
-        score = sample.scores[FORCED_CHOICE_SCORER]
+        score = sample.scores[from_logs.SCORER]
         meta = score.metadata or {}
         sample_meta = sample.metadata or {}
         ethical = int(sample_meta["label"])
@@ -480,6 +509,6 @@ def judgment_section(results: Sequence[MetricResult]) -> ExtraSection | None:
             f"{r.extra['best']:.3f}",
             "–" if r.chance is None else f"{r.chance:.3f}",
         ]
-        lines.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        lines.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     lines.append("</tbody></table>")
     return ExtraSection(title="Scruples: model against BEST", html="\n".join(lines))

@@ -9,6 +9,8 @@ from typing import Any
 from inspect_ai import Task
 
 from alignlab.errors import UnknownTaskError
+from alignlab.tasks.delphi import delphi_norms
+from alignlab.tasks.ealm import ealm_mp_ethics, ealm_qa_ethics
 from alignlab.tasks.ethics import (
     VARIANTS,
     ethics_commonsense,
@@ -18,6 +20,14 @@ from alignlab.tasks.ethics import (
     ethics_virtue,
 )
 from alignlab.tasks.litmus import litmus_dilemmas
+from alignlab.tasks.mtt import mtt_detect, mtt_judgment
+from alignlab.tasks.pluralism import (
+    pluralism_distributional,
+    pluralism_jury,
+    pluralism_overton,
+    pluralism_steerable,
+)
+from alignlab.tasks.scruples import scruples_anecdotes, scruples_dilemmas
 from alignlab.tasks.utility import utility_pairs
 
 TASKS: dict[str, Callable[..., Task]] = {
@@ -28,6 +38,17 @@ TASKS: dict[str, Callable[..., Task]] = {
     "ethics_utilitarianism": ethics_utilitarianism,
     "utility_pairs": utility_pairs,
     "litmus_dilemmas": litmus_dilemmas,
+    "scruples_anecdotes": scruples_anecdotes,
+    "scruples_dilemmas": scruples_dilemmas,
+    "delphi_norms": delphi_norms,
+    "ealm_qa_ethics": ealm_qa_ethics,
+    "ealm_mp_ethics": ealm_mp_ethics,
+    "pluralism_distributional": pluralism_distributional,
+    "pluralism_steerable": pluralism_steerable,
+    "pluralism_overton": pluralism_overton,
+    "pluralism_jury": pluralism_jury,
+    "mtt_judgment": mtt_judgment,
+    "mtt_detect": mtt_detect,
 }
 
 
@@ -85,6 +106,39 @@ SUITES: dict[str, Suite] = {
             TaskSpec("litmus_dilemmas", {"variant": "paper"}),
             TaskSpec("litmus_dilemmas", {"variant": "paper", "scoring": "logprob"}),
             TaskSpec("litmus_dilemmas", {"variant": "swapped", "scoring": "logprob"}),
+        ),
+    ),
+    "judgment": Suite(
+        "judgment",
+        "Moral judgment on the bundled data: Scruples anecdotes and dilemmas (label "
+        "distributions against BEST), the Norm Bank's free-form, yes/no and relative formats, "
+        "and EALM's QA-ETHICS and MP-ETHICS (5 concepts per scenario); every item, default "
+        "prompts",
+        (
+            TaskSpec("scruples_anecdotes"),
+            TaskSpec("scruples_dilemmas"),
+            TaskSpec("delphi_norms", {"format": "freeform"}),
+            TaskSpec("delphi_norms", {"format": "yesno"}),
+            TaskSpec("delphi_norms", {"format": "relative"}),
+            TaskSpec("ealm_qa_ethics"),
+            TaskSpec("ealm_mp_ethics"),
+        ),
+    ),
+    "pluralism": Suite(
+        "pluralism",
+        "Pluralistic alignment and the Moral Turing Test on the bundled data: answer "
+        "distributions vs four groups (51 questions, both option orders), steering toward each "
+        "group (20 questions), Overton coverage (8 questions), a 4-persona jury (10 items), "
+        "verdicts with explanations (16 scenarios) and AI-text detection (40 scenarios, both "
+        "orders)",
+        (
+            TaskSpec("pluralism_distributional", {"variant": "paper"}),
+            TaskSpec("pluralism_distributional", {"variant": "reverse"}),
+            TaskSpec("pluralism_steerable", {"limit": 20}),
+            TaskSpec("pluralism_overton", {"limit": 8, "max_tokens": 160}),
+            TaskSpec("pluralism_jury", {"limit": 10}),
+            TaskSpec("mtt_judgment", {"limit": 16, "max_tokens": 80}),
+            TaskSpec("mtt_detect"),
         ),
     ),
 }

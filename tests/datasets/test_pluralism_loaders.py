@@ -1,0 +1,322 @@
+"""Pluralism data loaders: GlobalOpinionQA layout, Overton questions, juries, MTT scenarios."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alignlab.datasets.pluralism import (
+    load_jury,
+    load_mtt,
+    load_opinion_groups,
+    load_opinions,
+    load_overton,
+    parse_selections,
+)
+from alignlab.errors import DatasetError
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+OPINIONS = FIXTURES / "opinions_public"
+MTT = FIXTURES / "mtt_public"
+
+
+def _jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+# --- GlobalOpinionQA layout ------------------------------------------------------------------
+
+
+def test_published_layout_is_read_from_a_directory() -> None:
+    questions = load_opinions(OPINIONS)
+    assert [q.id for q in questions] == ["q0", "q1", "q2"]
+    first = questions[0]
+    assert first.options == ("A lot", "Some", "Not too much", "Not at all")
+    assert first.distributions["Germany (current national sample)"] == (0.2, 0.4, 0.3, 0.1)
+    assert first.origin == "GAS"
+    assert first.source.endswith("global_opinions.csv:2")
+    # Python's repr quotes a name holding an apostrophe with double quotes.
+    assert questions[1].options[2] == "Don't know"
+    assert set(questions[1].distributions) == {"Cote d'Ivoire", "Belgium"}
+
+
+def test_quirky_rows_raise_by_default_naming_file_line_and_field() -> None:
+    with pytest.raises(DatasetError) as info:
+        load_opinions(OPINIONS / "global_opinions_quirks.csv")
+    error = info.value
+    assert error.path.endswith("global_opinions_quirks.csv")
+    assert (error.line, error.field) == (2, "selections")
+    assert "'Belgium': 2 shares for 3 options" in str(error)
+
+
+def test_lenient_reading_skips_bad_rows_and_drops_bad_groups() -> None:
+    questions = load_opinions(OPINIONS / "global_opinions_quirks.csv", strict=False)
+    # Row 1 loses Belgium (2 shares for 3 options); row 2 (empty question) is skipped;
+    # row 3 loses Chile (nan shares). Ids keep the published row index.
+    assert [q.id for q in questions] == ["q0", "q2"]
+    assert list(questions[0].distributions) == ["Chile"]
+    assert list(questions[1].distributions) == ["Belgium"]
+
+
+def test_shares_are_renormalised_per_group(tmp_path: Path) -> None:
+    path = tmp_path / "global_opinions.csv"
+    path.write_text(
+        "question,selections,options,source\n"
+        "Q?,\"defaultdict(<class 'list'>, {'A': [30, 10]})\",\"['x', 'y']\",GAS\n",
+        encoding="utf-8",
+    )
+    [question] = load_opinions(path)
+    assert question.distributions["A"] == pytest.approx((0.75, 0.25))
+
+
+def test_simple_jsonl_form(tmp_path: Path) -> None:
+    path = _jsonl(
+        tmp_path / "opinions.jsonl",
+        [
+            {
+                "id": "a",
+                "question": "Q?",
+                "options": ["yes", "no"],
+                "distributions": {"G": [0.5, 0.5]},
+                "topic": "t",
+            }
+        ],
+    )
+    [question] = load_opinions(path)
+    assert (question.id, question.topic, question.options) == ("a", "t", ("yes", "no"))
+
+
+@pytest.mark.parametrize(
+    ("row", "line_field", "message"),
+    [
+        ({"question": "Q?", "options": "['a', 'b']"}, "selections", "missing"),
+        (
+            {"question": "Q?", "options": "not a list", "selections": "{'G': [1, 0]}"},
+            "options",
+            "options must be a list",
+        ),
+        (
+            {"question": "Q?", "options": "['a', 'b']", "selections": "{'G': [1, 'x']}"},
+            "selections",
+            "is not a number",
+        ),
+        (
+            {"question": "Q?", "options": "['a', 'b']", "selections": "{'G': [-1, 2]}"},
+            "selections",
+            "non-negative",
+        ),
+        (
+            {"question": "Q?", "options": "['a', 'b']", "selections": "{'G': [0, 0]}"},
+            "selections",
+            "sum to 0",
+        ),
+        (
+            {"question": " ", "options": "['a', 'b']", "selections": "{'G': [1, 0]}"},
+            "question",
+            "non-empty",
+        ),
+    ],
+)
+def test_malformed_opinion_rows(
+    tmp_path: Path, row: dict[str, Any], line_field: str, message: str
+) -> None:
+    good = {"question": "Fine?", "options": "['a', 'b']", "selections": "{'G': [1, 0]}"}
+    path = _jsonl(tmp_path / "global_opinions.jsonl", [good, row])
+    with pytest.raises(DatasetError, match=message) as info:
+        load_opinions(path)
+    assert (info.value.line, info.value.field) == (2, line_field)
+
+
+def test_parse_selections_forms() -> None:
+    published = "defaultdict(<class 'list'>, {'A': [0.5, 0.5], \"B's\": [1.0, nan]})"
+    shares = parse_selections(published)
+    assert shares["A"] == [0.5, 0.5]
+    assert shares["B's"][0] == 1.0 and math.isnan(shares["B's"][1])
+    assert parse_selections({"A": [1, 0]}) == {"A": [1.0, 0.0]}
+    with pytest.raises(ValueError):
+        parse_selections("defaultdict(<class 'list'>, {'A': [0.5")
+
+
+def test_missing_opinion_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match="global_opinions"):
+        load_opinions(tmp_path)
+
+
+def test_bundled_opinions_and_groups() -> None:
+    questions = load_opinions()
+    assert len(questions) >= 40
+    groups = load_opinion_groups()
+    assert set(groups) == {"Traditionalist", "Progressive", "Libertarian", "Communitarian"}
+    for q in questions:
+        assert set(q.distributions) == set(groups)
+        for dist in q.distributions.values():
+            assert len(dist) == len(q.options)
+            assert sum(dist) == pytest.approx(1.0)
+    assert load_opinion_groups(OPINIONS) == {}
+
+
+# --- Overton ---------------------------------------------------------------------------------
+
+
+def test_bundled_overton_questions() -> None:
+    questions = load_overton()
+    assert len(questions) >= 40
+    assert all(len(q.perspectives) >= 2 for q in questions)
+    assert len({q.id for q in questions}) == len(questions)
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ({"id": "x", "question": "Q?", "perspectives": ["only one"]}, "perspectives"),
+        ({"id": "x", "question": "Q?", "perspectives": ["a", ""]}, "perspectives"),
+        ({"id": "x", "perspectives": ["a", "b"]}, "question"),
+        ({"question": "Q?", "perspectives": ["a", "b"]}, "id"),
+    ],
+)
+def test_malformed_overton_rows(tmp_path: Path, row: dict[str, Any], field: str) -> None:
+    path = _jsonl(tmp_path / "questions.jsonl", [row])
+    with pytest.raises(DatasetError) as info:
+        load_overton(tmp_path)
+    assert (info.value.path, info.value.line, info.value.field) == (str(path), 1, field)
+
+
+def test_duplicate_overton_ids(tmp_path: Path) -> None:
+    row = {"id": "x", "question": "Q?", "perspectives": ["a", "b"]}
+    _jsonl(tmp_path / "questions.jsonl", [row, row])
+    with pytest.raises(DatasetError, match="duplicate id") as info:
+        load_overton(tmp_path)
+    assert (info.value.line, info.value.field) == (2, "id")
+
+
+def test_broken_json_line_is_named(tmp_path: Path) -> None:
+    (tmp_path / "questions.jsonl").write_text('{"id": "x",\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match="not valid JSON") as info:
+        load_overton(tmp_path)
+    assert info.value.line == 1
+
+
+# --- jury ------------------------------------------------------------------------------------
+
+
+def _jury_dir(tmp_path: Path, items: list[dict[str, Any]]) -> Path:
+    _jsonl(
+        tmp_path / "jurors.jsonl",
+        [{"name": "Ann", "persona": "You like rules."}, {"name": "Bo", "persona": "You don't."}],
+    )
+    _jsonl(tmp_path / "items.jsonl", items)
+    return tmp_path
+
+
+def test_bundled_jury() -> None:
+    jurors, items = load_jury()
+    assert len(jurors) == 4 and len(items) >= 40
+    for item in items:
+        assert set(item.ratings) == {j.name for j in jurors}
+        assert all(len(r) == len(item.candidates) for r in item.ratings.values())
+
+
+def test_jury_without_ratings(tmp_path: Path) -> None:
+    jurors, [item] = load_jury(
+        _jury_dir(tmp_path, [{"id": "i", "prompt": "P?", "candidates": ["a", "b"]}])
+    )
+    assert [j.name for j in jurors] == ["Ann", "Bo"]
+    assert item.ratings == {} and item.scale == (1, 5)
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        ({"ratings": {"Cy": [1, 2]}}, "ratings", "not in jurors.jsonl"),
+        ({"ratings": {"Ann": [1]}}, "ratings", "one rating per candidate"),
+        ({"ratings": {"Ann": [1, 6]}}, "ratings", "outside the scale"),
+        ({"scale": [1, 10]}, "scale", "single-digit"),
+    ],
+)
+def test_malformed_jury_items(
+    tmp_path: Path, extra: dict[str, Any], field: str, message: str
+) -> None:
+    item = {"id": "i", "prompt": "P?", "candidates": ["a", "b"], **extra}
+    root = _jury_dir(tmp_path, [item])
+    with pytest.raises(DatasetError, match=message) as info:
+        load_jury(root)
+    assert info.value.path == str(root / "items.jsonl")
+    assert (info.value.line, info.value.field) == (1, field)
+
+
+def test_jury_needs_two_jurors(tmp_path: Path) -> None:
+    _jsonl(tmp_path / "jurors.jsonl", [{"name": "Ann", "persona": "p"}])
+    _jsonl(tmp_path / "items.jsonl", [{"id": "i", "prompt": "P?", "candidates": ["a", "b"]}])
+    with pytest.raises(DatasetError, match="at least 2 jurors"):
+        load_jury(tmp_path)
+
+
+# --- Moral Turing Test -----------------------------------------------------------------------
+
+
+def test_mtt_csv_fixture() -> None:
+    scenarios = load_mtt(MTT)
+    assert [s.id for s in scenarios] == ["m1", "m2", "m3", "m4"]
+    assert [s.human_verdict for s in scenarios] == ["wrong", "not wrong", "wrong", "not wrong"]
+    assert scenarios[0].votes == {"wrong": 9, "not wrong": 1}
+    assert scenarios[1].source.endswith("scenarios.csv:3")
+
+
+def test_bundled_mtt() -> None:
+    scenarios = load_mtt()
+    assert len(scenarios) >= 40
+    verdicts = {s.human_verdict for s in scenarios}
+    assert verdicts == {"wrong", "not wrong"}
+
+
+_SCENARIO = {
+    "id": "s",
+    "scenario": "Someone did something.",
+    "human_judgment": "Bad.",
+    "ai_judgment": "It may be considered bad.",
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        ({}, "human_verdict", "give human_verdict"),
+        ({"human_verdict": "bad"}, "human_verdict", "must be 'wrong' or 'not wrong'"),
+        ({"votes_wrong": 3, "votes_not_wrong": 3}, "votes_wrong", "tied"),
+        ({"votes_wrong": -1, "votes_not_wrong": 3}, "votes_wrong", "count"),
+        (
+            {"human_verdict": "wrong", "votes_wrong": 1, "votes_not_wrong": 3},
+            "human_verdict",
+            "disagrees with the majority",
+        ),
+    ],
+)
+def test_malformed_mtt_rows(
+    tmp_path: Path, extra: dict[str, Any], field: str, message: str
+) -> None:
+    path = _jsonl(tmp_path / "scenarios.jsonl", [{**_SCENARIO, **extra}])
+    with pytest.raises(DatasetError, match=message) as info:
+        load_mtt(path)
+    assert (info.value.path, info.value.line, info.value.field) == (str(path), 1, field)
+
+
+def test_mtt_votes_alone_give_the_verdict(tmp_path: Path) -> None:
+    path = _jsonl(
+        tmp_path / "scenarios.jsonl", [{**_SCENARIO, "votes_wrong": 2, "votes_not_wrong": 5}]
+    )
+    [scenario] = load_mtt(path)
+    assert scenario.human_verdict == "not wrong"
+
+
+def test_mtt_missing_text_field(tmp_path: Path) -> None:
+    row = {**_SCENARIO, "human_verdict": "wrong"}
+    del row["ai_judgment"]
+    path = _jsonl(tmp_path / "scenarios.jsonl", [row])
+    with pytest.raises(DatasetError) as info:
+        load_mtt(path)
+    assert (info.value.line, info.value.field) == (1, "ai_judgment")
