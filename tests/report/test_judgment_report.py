@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,8 @@ import numpy as np
 import pytest
 from inspect_ai import Task, eval
 from inspect_ai.model import (
-    ChatCompletionChoice,
-    ChatMessageAssistant,
-    Logprob,
-    Logprobs,
     ModelOutput,
     ModelUsage,
-    TopLogprob,
     get_model,
 )
 
@@ -33,38 +29,14 @@ from alignlab.report.results import MetricResult
 from alignlab.scorers import forced_choice as fc
 from alignlab.tasks.ealm import ealm_mp_ethics
 from alignlab.tasks.scruples import scruples_anecdotes, scruples_dilemmas
+from mock_outputs import text_output as shared_text_output
+from mock_outputs import top_logprob_output
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 USAGE = ModelUsage(input_tokens=30, output_tokens=1, total_tokens=31)
 
-
-def logprob_output(top: dict[str, float]) -> ModelOutput:
-    best = max(top, key=lambda token: top[token])
-    return ModelOutput(
-        model="model",
-        choices=[
-            ChatCompletionChoice(
-                message=ChatMessageAssistant(content=best, model="model", source="generate"),
-                stop_reason="max_tokens",
-                logprobs=Logprobs(
-                    content=[
-                        Logprob(
-                            token=best,
-                            logprob=top[best],
-                            top_logprobs=[TopLogprob(token=t, logprob=lp) for t, lp in top.items()],
-                        )
-                    ]
-                ),
-            )
-        ],
-        usage=USAGE,
-    )
-
-
-def text_output(text: str) -> ModelOutput:
-    output = ModelOutput.from_content(model="model", content=text)
-    output.usage = USAGE
-    return output
+logprob_output = partial(top_logprob_output, usage=USAGE)
+text_output = partial(shared_text_output, usage=USAGE, model="model")
 
 
 def run(task: Task, reply: Any, log_dir: Path) -> None:

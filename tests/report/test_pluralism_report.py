@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from inspect_ai import Task, eval
 from inspect_ai.model import (
-    ChatCompletionChoice,
     ChatMessage,
-    ChatMessageAssistant,
-    Logprob,
-    Logprobs,
     ModelOutput,
     ModelUsage,
-    TopLogprob,
     get_model,
 )
 
@@ -33,36 +28,17 @@ from alignlab.tasks.pluralism import (
     pluralism_overton,
     pluralism_steerable,
 )
+from mock_outputs import probability_output
+from mock_outputs import text_output as shared_text_output
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 USAGE = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
+
+logprob_output = partial(probability_output, usage=USAGE)
+text_output = partial(shared_text_output, usage=USAGE)
 # Base-2 JS distances, by hand: JS((.8,.2), (.2,.8)) = .527325; JS((.8,.2), (.5,.5)) = .270378.
 JS_FAR = 0.527325
 JS_NEAR = 0.270378
-
-
-def logprob_output(probabilities: dict[str, float]) -> ModelOutput:
-    top = [TopLogprob(token=t, logprob=math.log(p)) for t, p in probabilities.items()]
-    best = max(top, key=lambda t: t.logprob)
-    return ModelOutput(
-        model="mockllm/model",
-        choices=[
-            ChatCompletionChoice(
-                message=ChatMessageAssistant(content=best.token, model="mockllm/model"),
-                stop_reason="max_tokens",
-                logprobs=Logprobs(
-                    content=[Logprob(token=best.token, logprob=best.logprob, top_logprobs=top)]
-                ),
-            )
-        ],
-        usage=USAGE,
-    )
-
-
-def text_output(text: str) -> ModelOutput:
-    output = ModelOutput.from_content(model="mockllm/model", content=text)
-    output.usage = USAGE
-    return output
 
 
 def run(tasks: list[Task], reply: Callable[[str], ModelOutput], log_dir: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +13,10 @@ from inspect_ai import Task, eval
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.log import EvalLog
 from inspect_ai.model import (
-    ChatCompletionChoice,
     ChatMessage,
-    ChatMessageAssistant,
     GenerateConfig,
-    Logprob,
-    Logprobs,
     ModelOutput,
     ModelUsage,
-    TopLogprob,
     get_model,
 )
 from inspect_ai.scorer import Score
@@ -34,6 +30,7 @@ from alignlab.scorers.forced_choice import (
     forced_choice_scorer,
     parse_choice,
 )
+from mock_outputs import text_output, top_logprob_output
 
 YES_NO = ["no", "yes"]
 CONTENT_FREE = "N/A\nQuestion: Is this wrong?\nAnswer:"
@@ -147,34 +144,8 @@ def test_parse_choice(text: str, choices: list[str], expected: int | None) -> No
 
 USAGE = ModelUsage(input_tokens=12, output_tokens=1, total_tokens=13)
 
-
-def _logprob_output(top: dict[str, float]) -> ModelOutput:
-    best = max(top, key=lambda token: top[token])
-    return ModelOutput(
-        model="model",
-        choices=[
-            ChatCompletionChoice(
-                message=ChatMessageAssistant(content=best, model="model", source="generate"),
-                stop_reason="max_tokens",
-                logprobs=Logprobs(
-                    content=[
-                        Logprob(
-                            token=best,
-                            logprob=top[best],
-                            top_logprobs=[TopLogprob(token=t, logprob=lp) for t, lp in top.items()],
-                        )
-                    ]
-                ),
-            )
-        ],
-        usage=USAGE,
-    )
-
-
-def _text_output(text: str) -> ModelOutput:
-    output = ModelOutput.from_content(model="model", content=text)
-    output.usage = USAGE
-    return output
+_logprob_output = partial(top_logprob_output, usage=USAGE)
+_text_output = partial(text_output, usage=USAGE, model="model")
 
 
 class ScriptedModel:

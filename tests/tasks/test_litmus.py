@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +29,12 @@ from alignlab.tasks.litmus import (
     litmus_prompt,
     parse_action,
 )
+from mock_outputs import text_output
 
 FIXTURE = str(Path(__file__).resolve().parents[1] / "fixtures" / "airisk_public")
 USAGE = ModelUsage(input_tokens=40, output_tokens=3, total_tokens=43)
 
-
-def _text_output(text: str) -> ModelOutput:
-    output = ModelOutput.from_content(model="mockllm/model", content=text)
-    output.usage = USAGE
-    return output
+_text_output = partial(text_output, usage=USAGE)
 
 
 def _number_output(p_first: float) -> ModelOutput:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +12,9 @@ import pytest
 from inspect_ai import eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import (
-    ChatCompletionChoice,
     ChatMessage,
-    ChatMessageAssistant,
-    Logprob,
-    Logprobs,
     ModelOutput,
     ModelUsage,
-    TopLogprob,
     get_model,
 )
 from inspect_ai.scorer import Score
@@ -33,34 +29,15 @@ from alignlab.tasks.mtt import (
     mtt_judgment,
     text_features,
 )
+from mock_outputs import probability_output
+from mock_outputs import text_output as shared_text_output
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "mtt_public"
 USAGE = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
+
+logprob_output = partial(probability_output, usage=USAGE)
+text_output = partial(shared_text_output, usage=USAGE)
 SCORER = "forced_choice_scorer"
-
-
-def logprob_output(probabilities: dict[str, float]) -> ModelOutput:
-    top = [TopLogprob(token=t, logprob=math.log(p)) for t, p in probabilities.items()]
-    best = max(top, key=lambda t: t.logprob)
-    return ModelOutput(
-        model="mockllm/model",
-        choices=[
-            ChatCompletionChoice(
-                message=ChatMessageAssistant(content=best.token, model="mockllm/model"),
-                stop_reason="max_tokens",
-                logprobs=Logprobs(
-                    content=[Logprob(token=best.token, logprob=best.logprob, top_logprobs=top)]
-                ),
-            )
-        ],
-        usage=USAGE,
-    )
-
-
-def text_output(text: str) -> ModelOutput:
-    output = ModelOutput.from_content(model="mockllm/model", content=text)
-    output.usage = USAGE
-    return output
 
 
 class Recorder:

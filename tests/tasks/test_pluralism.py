@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +13,9 @@ import pytest
 from inspect_ai import Task, eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import (
-    ChatCompletionChoice,
     ChatMessage,
-    ChatMessageAssistant,
-    Logprob,
-    Logprobs,
     ModelOutput,
     ModelUsage,
-    TopLogprob,
     get_model,
 )
 from inspect_ai.scorer import Score
@@ -40,8 +36,13 @@ from alignlab.tasks.pluralism import (
     steerable_samples,
     to_original_order,
 )
+from mock_outputs import probability_output
+from mock_outputs import text_output as shared_text_output
 
 USAGE = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
+
+logprob_output = partial(probability_output, usage=USAGE)
+text_output = partial(shared_text_output, usage=USAGE)
 # Base-2 JS distances, checked by hand (see tests/metrics for the formula):
 # JS((.8,.2), (.2,.8)): m = (.5,.5); KL = .8 log2 1.6 + .2 log2 .4 = .278072; d = sqrt(.278072)
 JS_80_20 = 0.527325
@@ -49,31 +50,6 @@ JS_80_20 = 0.527325
 JS_50_80 = 0.270378
 
 Reply = Callable[[str], ModelOutput]
-
-
-def logprob_output(probabilities: dict[str, float]) -> ModelOutput:
-    """One-token output whose top log-probabilities are the given tokens'."""
-    top = [TopLogprob(token=t, logprob=math.log(p)) for t, p in probabilities.items()]
-    best = max(top, key=lambda t: t.logprob)
-    return ModelOutput(
-        model="mockllm/model",
-        choices=[
-            ChatCompletionChoice(
-                message=ChatMessageAssistant(content=best.token, model="mockllm/model"),
-                stop_reason="max_tokens",
-                logprobs=Logprobs(
-                    content=[Logprob(token=best.token, logprob=best.logprob, top_logprobs=top)]
-                ),
-            )
-        ],
-        usage=USAGE,
-    )
-
-
-def text_output(text: str) -> ModelOutput:
-    output = ModelOutput.from_content(model="mockllm/model", content=text)
-    output.usage = USAGE
-    return output
 
 
 def run(task: Task, reply: Reply, tmp_path: Path) -> EvalLog:

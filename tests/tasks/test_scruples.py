@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +13,10 @@ import pytest
 from inspect_ai import eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import (
-    ChatCompletionChoice,
     ChatMessage,
-    ChatMessageAssistant,
     GenerateConfig,
-    Logprob,
-    Logprobs,
     ModelOutput,
     ModelUsage,
-    TopLogprob,
     get_model,
 )
 
@@ -34,38 +30,14 @@ from alignlab.tasks.scruples import (
     scruples_anecdotes,
     scruples_dilemmas,
 )
+from mock_outputs import text_output as shared_text_output
+from mock_outputs import top_logprob_output
 
 FIXTURES = str(Path(__file__).parent.parent / "fixtures" / "scruples_public")
 USAGE = ModelUsage(input_tokens=40, output_tokens=1, total_tokens=41)
 
-
-def logprob_output(top: dict[str, float]) -> ModelOutput:
-    best = max(top, key=lambda token: top[token])
-    return ModelOutput(
-        model="model",
-        choices=[
-            ChatCompletionChoice(
-                message=ChatMessageAssistant(content=best, model="model", source="generate"),
-                stop_reason="max_tokens",
-                logprobs=Logprobs(
-                    content=[
-                        Logprob(
-                            token=best,
-                            logprob=top[best],
-                            top_logprobs=[TopLogprob(token=t, logprob=lp) for t, lp in top.items()],
-                        )
-                    ]
-                ),
-            )
-        ],
-        usage=USAGE,
-    )
-
-
-def text_output(text: str) -> ModelOutput:
-    output = ModelOutput.from_content(model="model", content=text)
-    output.usage = USAGE  # without usage Inspect tries to download a tokenizer to count tokens
-    return output
+logprob_output = partial(top_logprob_output, usage=USAGE)
+text_output = partial(shared_text_output, usage=USAGE, model="model")
 
 
 class ScriptedModel:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,12 @@ from alignlab.tasks.utility import (
     utility_prompt,
     utility_samples,
 )
+from mock_outputs import text_output
 
 FLAT = str(Path(__file__).resolve().parents[1] / "fixtures" / "utility_public" / "options.json")
 USAGE = ModelUsage(input_tokens=20, output_tokens=1, total_tokens=21)
+
+_text_output = partial(text_output, usage=USAGE)
 
 
 def _logprob_output(p_a: float) -> ModelOutput:
@@ -64,12 +68,6 @@ def _logprob_output(p_a: float) -> ModelOutput:
         ],
         usage=USAGE,
     )
-
-
-def _text_output(text: str) -> ModelOutput:
-    output = ModelOutput.from_content(model="mockllm/model", content=text)
-    output.usage = USAGE
-    return output
 
 
 # --- prompt and samples --------------------------------------------------------------------

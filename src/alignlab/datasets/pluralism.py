@@ -38,7 +38,6 @@ by the project; see the ``CARD.md`` beside each). Every malformed row raises
 from __future__ import annotations
 
 import ast
-import csv
 import json
 import logging
 import math
@@ -49,6 +48,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from alignlab.datasets._rows import read_rows
 from alignlab.errors import DatasetError
 
 GOQA_HUB_REPO = "Anthropic/llm_global_opinions"
@@ -599,29 +599,7 @@ def _read_rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         yield from _parquet_rows(file)
         return
     try:
-        if file.suffix == ".jsonl":
-            with file.open(encoding="utf-8-sig") as handle:
-                for line_no, line in enumerate(handle, start=1):
-                    if line.strip():
-                        yield line_no, _json_object(file, line, line_no)
-            return
-        with file.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            next_line = 2
-            while True:
-                line_no = next_line
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as ex:
-                    raise DatasetError(file, f"not valid CSV: {ex}", line=line_no) from ex
-                # A quoted field can span lines: report the row's first physical line.
-                next_line = reader.line_num + 1
-                if any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                    yield line_no, {k: v for k, v in row.items() if k is not None}
-    except UnicodeDecodeError as ex:
-        raise DatasetError(file, f"is not UTF-8 text ({ex}); save it as UTF-8") from ex
+        yield from read_rows(file)
     except OSError as ex:
         raise DatasetError(file, f"cannot be read: {ex}") from ex
 
@@ -644,16 +622,6 @@ def _hub_rows(repo: str) -> Iterator[tuple[int, dict[str, Any]]]:  # pragma: no 
         raise DatasetError(repo, "reading from the hub needs `pip install alignlab[hub]`") from ex
     for index, row in enumerate(load_dataset(repo, split="train"), start=1):
         yield index, dict(row)
-
-
-def _json_object(file: Path, line: str, line_no: int) -> dict[str, Any]:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as ex:
-        raise DatasetError(file, f"not valid JSON: {ex.msg}", line=line_no) from ex
-    if not isinstance(row, dict):
-        raise DatasetError(file, f"expected a JSON object, got {type(row).__name__}", line=line_no)
-    return row
 
 
 def _required_text(row: Mapping[str, Any], name: str, file: Path, line_no: int) -> str:

@@ -26,7 +26,6 @@ file, the line and the field.
 from __future__ import annotations
 
 import ast
-import csv
 import json
 import math
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from alignlab.datasets._rows import json_object, read_rows
 from alignlab.errors import DatasetError
 
 AIRISK_HUB_REPO = "kellycyy/AIRiskDilemmas"
@@ -145,7 +145,7 @@ def _read_outcome_lines(file: Path) -> Iterator[Outcome]:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            row = _json_object(file, line, line_no)
+            row = json_object(file, line, line_no)
             text = _required_text(row, "text", file, line_no)
             ident = row.get("id")
             if ident is None or not str(ident).strip():
@@ -278,7 +278,7 @@ def load_value_map(data_dir: str | Path | None = None) -> dict[str, str]:
         mapping = {k.strip(): v.strip() for k, v in data.items()}
     else:
         mapping = {}
-        for line_no, row in _read_rows(file):
+        for line_no, row in read_rows(file):
             value = _required_text(row, "value", file, line_no)
             mapping[value] = _required_text(row, "value_class", file, line_no)
     if not mapping:
@@ -302,7 +302,7 @@ def load_dilemmas(data_dir: str | Path | None = None) -> list[Dilemma]:
     file = _first_existing(root, DILEMMA_FILES, "dilemma table")
     value_map = load_value_map(root)
     map_file = _first_existing(root, VALUE_MAP_FILES, "value map")
-    rows = list(_read_rows(file))
+    rows = list(read_rows(file))
     if not rows:
         raise DatasetError(file, "holds no rows")
     dilemmas = []
@@ -392,44 +392,6 @@ def _first_existing(root: Path, names: tuple[str, ...], what: str) -> Path:
         f"no {what} found; expected one of {', '.join(names)} in this directory "
         "(see data/airisk/CARD.md for how to export the published dataset)",
     )
-
-
-def _read_rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(first line number, row) for each non-empty row of a JSON-lines or CSV file."""
-    try:
-        if file.suffix == ".jsonl":
-            with file.open(encoding="utf-8-sig") as handle:
-                for line_no, line in enumerate(handle, start=1):
-                    if line.strip():
-                        yield line_no, _json_object(file, line, line_no)
-            return
-        with file.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            next_line = 2
-            while True:
-                line_no = next_line
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as ex:
-                    raise DatasetError(file, f"not valid CSV: {ex}", line=line_no) from ex
-                # A quoted field can span lines: report the row's first physical line.
-                next_line = reader.line_num + 1
-                if any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                    yield line_no, {k: v for k, v in row.items() if k is not None}
-    except UnicodeDecodeError as ex:
-        raise DatasetError(file, f"is not UTF-8 text ({ex}); save it as UTF-8") from ex
-
-
-def _json_object(file: Path, line: str, line_no: int) -> dict[str, Any]:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as ex:
-        raise DatasetError(file, f"not valid JSON: {ex.msg}", line=line_no) from ex
-    if not isinstance(row, dict):
-        raise DatasetError(file, f"expected a JSON object, got {type(row).__name__}", line=line_no)
-    return row
 
 
 def _required_text(row: dict[str, Any], name: str, file: Path, line_no: int) -> str:

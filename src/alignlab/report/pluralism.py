@@ -47,6 +47,7 @@ from alignlab.metrics import (
     paired_bootstrap_diff_ci,
     roc_auc,
 )
+from alignlab.report._fragments import figure, mean, pct, short
 from alignlab.report.from_logs import find_logs
 from alignlab.report.html import ExtraSection
 from alignlab.report.results import MetricResult
@@ -403,10 +404,6 @@ def _ci(units: Sequence[float], n_resamples: int, seed: int) -> tuple[float, flo
     return bootstrap_ci(np.asarray(units, dtype=float), n_resamples=n_resamples, seed=seed)
 
 
-def _mean(units: Sequence[float]) -> float:
-    return float(np.mean(units)) if len(units) else math.nan
-
-
 def _row(
     base: dict[str, Any],
     subset: str,
@@ -420,7 +417,7 @@ def _row(
     return MetricResult(
         subset=subset,
         metric=metric,
-        value=_mean(units),
+        value=mean(units),
         ci_low=low,
         ci_high=high,
         n=len(units),
@@ -449,8 +446,8 @@ def _distributional_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricR
                     seed,
                     unparsed_rate=unparsed,
                     extra={
-                        "uniform": _mean(found.uniform[group]),
-                        "similarity": 1.0 - _mean(units),
+                        "uniform": mean(found.uniform[group]),
+                        "similarity": 1.0 - mean(units),
                         "closest_share": shares[group] / len(found.closest),
                     },
                 )
@@ -467,7 +464,7 @@ def _distributional_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricR
                     seed,
                     unparsed_rate=unparsed,
                     extra={
-                        "uniform": _mean(found.uniform[best]),
+                        "uniform": mean(found.uniform[best]),
                         "closest_share": shares[best] / len(found.closest),
                     },
                 )
@@ -499,9 +496,9 @@ def _steerable_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricResult
                     unparsed_rate=unparsed,
                     chance=0.0,
                     extra={
-                        "js_before": _mean([r["before"] for r in chosen]),
-                        "js_after": _mean([r["after"] for r in chosen]),
-                        "moved_closer": _mean([float(s > 0) for s in shifts]),
+                        "js_before": mean([r["before"] for r in chosen]),
+                        "js_after": mean([r["after"] for r in chosen]),
+                        "moved_closer": mean([float(s > 0) for s in shifts]),
                     },
                 )
             )
@@ -523,12 +520,12 @@ def _overton_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricResult]:
             units,
             n_resamples,
             seed,
-            unparsed_rate=_mean([float(score.value["unparsed"]) for _, score in scored]),
+            unparsed_rate=mean([float(score.value["unparsed"]) for _, score in scored]),
             extra={
                 "threshold": threshold,
-                "sentences": _mean([len(m.get("sentences") or []) for m in metas]),
-                "words": _mean([float(m.get("response_words") or 0) for m in metas]),
-                "perspectives": _mean([len(m.get("perspectives") or []) for m in metas]),
+                "sentences": mean([len(m.get("sentences") or []) for m in metas]),
+                "words": mean([float(m.get("response_words") or 0) for m in metas]),
+                "perspectives": mean([len(m.get("perspectives") or []) for m in metas]),
             },
         )
     ]
@@ -557,7 +554,7 @@ def _jury_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricResult]:
                 n_resamples,
                 seed,
                 unparsed_rate=unparsed,
-                extra={"differs_from_utilitarian": _mean(differs)},
+                extra={"differs_from_utilitarian": mean(differs)},
             )
         )
     agree = [
@@ -566,7 +563,7 @@ def _jury_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricResult]:
     ]
     rows.append(_row(base, subset, "rules_agree", agree, n_resamples, seed, unparsed_rate=unparsed))
     if jurors == "model":
-        n_candidates = _mean(
+        n_candidates = mean(
             [len(found.candidates[item]) for item in found.items if found.candidates[item]]
         )
         for rule in WELFARE_RULES:
@@ -586,7 +583,7 @@ def _jury_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricResult]:
                         seed,
                         unparsed_rate=unparsed,
                         chance=1.0 / n_candidates,
-                        extra={"rating_abs_error": _mean(found.rating_error)},
+                        extra={"rating_abs_error": mean(found.rating_error)},
                     )
                 )
     return rows
@@ -595,7 +592,7 @@ def _jury_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricResult]:
 def _judgment_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricResult]:
     scored = run.scores()
     labels = [int((score.metadata or {})["label"]) for _, score in scored]
-    unparsed = _mean([float(score.value["unparsed"]) for _, score in scored])
+    unparsed = mean([float(score.value["unparsed"]) for _, score in scored])
     rows = []
     for calibration, key in (("none", "correct_raw"), ("contextual", "correct_calibrated")):
         units = [float(score.value[key]) for _, score in scored]
@@ -621,7 +618,7 @@ def _judgment_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricResult]
 
 def _detect_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricResult]:
     scored = run.scores()
-    unparsed = _mean([float(score.value["unparsed"]) for _, score in scored])
+    unparsed = mean([float(score.value["unparsed"]) for _, score in scored])
     subset = f"judge {run.metadata.get('judge', 'self')}, AI text {run.metadata.get('ai_text')}"
     rows = []
     for calibration in CALIBRATIONS:
@@ -700,7 +697,7 @@ def _contrast_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricResult]
                 ci_high=high,
                 n=len(a),
                 unparsed_rate=0.0,
-                extra={"human_mean": _mean(a), "ai_mean": _mean(b)},
+                extra={"human_mean": mean(a), "ai_mean": mean(b)},
                 units=tuple(y - x for x, y in zip(a, b, strict=True)),
                 **base,
             )
@@ -793,7 +790,7 @@ def _distributional_html(run: _Run) -> str:
     )
     calibrated = found["contextual"]
     parts.append(
-        _figure(
+        figure(
             _distance_chart(raw, calibrated),
             f"Mean Jensen-Shannon distance from {run.model}'s answer distribution to each "
             "group's, with 95% bootstrap CIs over questions; dashed lines mark the distance "
@@ -808,11 +805,11 @@ def _distributional_html(run: _Run) -> str:
         rows.append(
             (
                 group,
-                _num(_mean(units)),
+                _num(mean(units)),
                 f"[{_num(low)}, {_num(high)}]",
-                _num(_mean(raw.uniform[group])),
+                _num(mean(raw.uniform[group])),
                 _num(cal),
-                _pct(shares[group] / len(raw.closest)),
+                pct(shares[group] / len(raw.closest)),
                 str(len(units)),
             )
         )
@@ -852,7 +849,7 @@ def _distance_chart(raw: _GroupDistances, calibrated: _GroupDistances | None) ->
             if not units:
                 continue
             pos = y - 0.4 + height * (s + 0.5)
-            value = _mean(units)
+            value = mean(units)
             low, high = _ci(units, 1000, 0)
             ax.barh(pos, value, height=height * 0.9, color=PALETTE[s], zorder=2)
             if math.isfinite(low) and math.isfinite(high):
@@ -867,10 +864,10 @@ def _distance_chart(raw: _GroupDistances, calibrated: _GroupDistances | None) ->
                     zorder=3,
                 )
     for y, group in enumerate(groups):
-        uniform = _mean(raw.uniform[group])
+        uniform = mean(raw.uniform[group])
         ax.vlines(uniform, y - 0.45, y + 0.45, colors=_UNIFORM_COLOUR, linestyles="--", zorder=4)
     ax.set_yticks(range(len(groups)))
-    ax.set_yticklabels([_short(g, 32) for g in groups])
+    ax.set_yticklabels([short(g, 32) for g in groups])
     ax.set_ylim(len(groups) - 0.5, -0.5)
     ax.set_xlim(0, 1)
     ax.set_xlabel("mean Jensen-Shannon distance (base 2)")
@@ -898,11 +895,11 @@ def _steerable_html(run: _Run) -> str:
         rows.append(
             (
                 group,
-                _num(_mean([r["before"] for r in chosen])),
-                _num(_mean([r["after"] for r in chosen])),
-                _num(_mean(shifts)),
+                _num(mean([r["before"] for r in chosen])),
+                _num(mean([r["after"] for r in chosen])),
+                _num(mean(shifts)),
                 f"[{_num(low)}, {_num(high)}]",
-                _pct(_mean([float(s > 0) for s in shifts])),
+                pct(mean([float(s > 0) for s in shifts])),
                 str(len(chosen)),
             )
         )
@@ -928,7 +925,7 @@ def _overton_html(run: _Run) -> str:
     coverage = [float(score.value["coverage"]) for _, score in scored]
     low, high = _ci(coverage, 1000, 0)
     parts.append(
-        f"<p>Mean coverage {_num(_mean(coverage))} [{_num(low)}, {_num(high)}] over "
+        f"<p>Mean coverage {_num(mean(coverage))} [{_num(low)}, {_num(high)}] over "
         f"{len(coverage)} questions"
         + (
             f" (a perspective counts as covered when a sentence of the answer has cosine "
@@ -978,9 +975,9 @@ def _jury_html(run: _Run) -> str:
         rows.append(
             (
                 rule,
-                _num(_mean(found.welfare[rule])),
-                _pct(
-                    _mean(
+                _num(mean(found.welfare[rule])),
+                pct(
+                    mean(
                         [
                             float(a != b)
                             for a, b in zip(
@@ -989,7 +986,7 @@ def _jury_html(run: _Run) -> str:
                         ]
                     )
                 ),
-                _pct(_mean(same_ref)) if jurors == "model" and same_ref else "n/a",
+                pct(mean(same_ref)) if jurors == "model" and same_ref else "n/a",
             )
         )
     parts.append(
@@ -1038,7 +1035,7 @@ def _mtt_html(judgment: Sequence[_Run], detect: Sequence[_Run]) -> str:
         low, high = _ci(agree, 1000, 0)
         parts.append(f"<h3>{escape(_label(run, _scoring(run)))}</h3>")
         parts.append(
-            f"<p>Verdict agreement with the human majority: {_num(_mean(agree))} "
+            f"<p>Verdict agreement with the human majority: {_num(mean(agree))} "
             f"[{_num(low)}, {_num(high)}] over {len(agree)} scenarios (chance 0.5).</p>"
         )
         parts.append(_contrast_html(run))
@@ -1048,7 +1045,7 @@ def _mtt_html(judgment: Sequence[_Run], detect: Sequence[_Run]) -> str:
         auc = roc_auc(scores, labels) if scores else math.nan
         parts.append(
             f"<p>The judge ({escape(str(run.metadata.get('judge')))}) named the computer's text "
-            f"in {_num(_mean(correct))} of {len(correct)} pairs (both orders of "
+            f"in {_num(mean(correct))} of {len(correct)} pairs (both orders of "
             f"{len(correct) // 2} scenarios; chance 0.5); AUC of its log-odds for 'B is the "
             f"computer' {_num(auc)} (chance 0.5).</p>"
         )
@@ -1068,7 +1065,7 @@ def _contrast_html(run: _Run) -> str:
         b = [f[feature] for f in ai]
         diff, low, high = paired_bootstrap_diff_ci(a, b, n_resamples=1000, seed=0)
         rows.append(
-            (feature, _num(_mean(a)), _num(_mean(b)), _num(diff), f"[{_num(low)}, {_num(high)}]")
+            (feature, _num(mean(a)), _num(mean(b)), _num(diff), f"[{_num(low)}, {_num(high)}]")
         )
     label = contrast.label[:1].upper() + contrast.label[1:]
     return (
@@ -1108,22 +1105,7 @@ def _table(
     return f'<div class="table-wrap">{table}</div>'
 
 
-def _figure(src: str, caption: str) -> str:
-    return (
-        f'<figure><img src="{escape(src)}" alt="{escape(caption)}">'
-        f"<figcaption>{escape(caption)}</figcaption></figure>"
-    )
-
-
 def _num(x: float | None) -> str:
     if x is None or not math.isfinite(x):
         return "n/a"
     return f"{x:.3f}"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%" if math.isfinite(x) else "n/a"
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -43,6 +43,7 @@ from alignlab.metrics import (
     kendall_tau,
     thurstonian_fit,
 )
+from alignlab.report._fragments import figure, mean, pct, short
 from alignlab.report.from_logs import find_logs
 from alignlab.report.html import ExtraSection
 from alignlab.report.results import MetricResult
@@ -580,14 +581,14 @@ def values_sections(log_dir: str | Path) -> list[ExtraSection]:
 
 
 def _utility_html(u: UtilityAnalysis) -> str:
-    acc = _mean(u.holdout_correct)
-    cycles = _mean(u.triad_cycles)
-    same = _mean(u.same_outcome)
+    acc = mean(u.holdout_correct)
+    cycles = mean(u.triad_cycles)
+    same = mean(u.same_outcome)
     rows = [
         ("outcomes", f"{len(u.outcomes)}"),
         ("pairs asked (both orders)", f"{len(u.preferences)}"),
         ("answers", f"{u.n_responses}"),
-        ("unparsed", _pct(u.unparsed_rate)),
+        ("unparsed", pct(u.unparsed_rate)),
         (
             "held-out accuracy (10-fold CV; chance 0.5)",
             f"{_num(acc)} over {len(u.holdout_correct)} pairs",
@@ -607,7 +608,7 @@ def _utility_html(u: UtilityAnalysis) -> str:
     parts = [
         f"<h3>{escape(u.label)}</h3>",
         _table(("measure", "value"), rows, numeric=(1,)),
-        _figure(
+        figure(
             _utility_chart(u),
             f"Utilities of {u.model}: Thurstonian mean ± σ per outcome (means normalised to "
             "mean 0 and sd 1), coloured by category; σ bars wider than the axis are cut.",
@@ -634,7 +635,7 @@ def _utility_html(u: UtilityAnalysis) -> str:
     if u.families:
         rates = exchange_rates(u.families)
         parts.append(
-            _figure(
+            figure(
                 _exchange_chart(u.families),
                 "Utility against ln N per quantity family, with fitted lines U(N) ≈ a ln N + b.",
             )
@@ -663,7 +664,7 @@ def _litmus_html(analysis: ValuesAnalysis) -> str:
         na = float(np.mean(a.na_units))
         summary = [
             ("dilemmas", f"{len(a.choices)}"),
-            ("NA rate", _pct(na)),
+            ("NA rate", pct(na)),
             ("Action 1 (act) among answered", _num(a.action1_rate)),
             ("battles", f"{len(a.battles)}"),
             ("NA rule", a.na_mode),
@@ -678,12 +679,12 @@ def _litmus_html(analysis: ValuesAnalysis) -> str:
                 else "NA dilemmas give no battles"
             )
             parts.append(
-                f'<p class="notes">{_pct(na)} of the answers are NA, so this ranking mostly '
+                f'<p class="notes">{pct(na)} of the answers are NA, so this ranking mostly '
                 f"reflects the NA rule: {escape(rule)}.</p>"
             )
         if a.ranking:
             parts.append(
-                _figure(
+                figure(
                     _elo_chart(a),
                     "Value classes ranked by mean Elo rating over random orderings of the "
                     "battles; bars span the 2.5% to 97.5% quantiles.",
@@ -724,7 +725,7 @@ def _litmus_html(analysis: ValuesAnalysis) -> str:
         parts.append(
             f"<p>{escape(paper.model)}: the same action under the paper and swapped prompts in "
             f"{_num(float(np.mean(units)) if units else math.nan)} of {len(units)} dilemmas "
-            f"answered under both ({_pct(na_share)} NA under either).</p>"
+            f"answered under both ({pct(na_share)} NA under either).</p>"
         )
     return "".join(parts)
 
@@ -744,29 +745,10 @@ def _table(
     return f'<div class="table-wrap">{table}</div>'
 
 
-def _figure(src: str, caption: str) -> str:
-    return (
-        f'<figure><img src="{escape(src)}" alt="{escape(caption)}">'
-        f"<figcaption>{escape(caption)}</figcaption></figure>"
-    )
-
-
 def _num(x: float | None) -> str:
     if x is None or not math.isfinite(x):
         return "n/a"
     return f"{x:.3g}" if abs(x) >= 1000 else f"{x:.3f}"
-
-
-def _mean(units: Sequence[float]) -> float:
-    return float(np.mean(units)) if len(units) else math.nan
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%" if math.isfinite(x) else "n/a"
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
 
 
 # --- charts -------------------------------------------------------------------------------------
@@ -789,7 +771,7 @@ def _utility_chart(u: UtilityAnalysis) -> str:
         c = colour[str(u.outcomes[k].get("category") or "")]
         ax.errorbar(means[k], row, xerr=sigmas[k], fmt="o", color=c, ecolor=c, capsize=2, ms=4)
     ax.set_yticks(range(len(order)))
-    ax.set_yticklabels([_short(str(u.outcomes[k]["text"])) for k in order], fontsize=7)
+    ax.set_yticklabels([short(str(u.outcomes[k]["text"]), _LABEL_CHARS) for k in order], fontsize=7)
     ax.set_ylim(-0.7, len(order) - 0.3)
     # A near-indifferent model gets σ of tens of units; keep the means readable.
     span = max(1.0, float(np.max(np.abs(means)))) + 2.0
