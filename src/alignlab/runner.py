@@ -129,7 +129,9 @@ def run_eval(
     log_path = Path(log_dir or Path("logs") / (suite or "tasks"))
     log_path.mkdir(parents=True, exist_ok=True)
     resolved = load_model(model, base_url, dict(model_args or {}))
-    kwargs: dict[str, Any] = {}
+    from alignlab.models.perf import EVAL_SET_DEFAULTS
+
+    kwargs: dict[str, Any] = dict(EVAL_SET_DEFAULTS)
     if seed is not None:
         kwargs["seed"] = seed
     try:
