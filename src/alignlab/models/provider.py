@@ -6,8 +6,9 @@ is any other local GGUF file. Decoding is deterministic by default
 Inspect never needs its tiktoken-based estimate (which downloads a file).
 
 A request for exactly one token with ``logprobs=True`` is a scoring request:
-it is queued and packed with concurrent scoring requests from other samples
-into one batched forward pass (see :class:`LlamaEngine`).
+it goes straight to the engine's scoring workers, which take requests from all
+samples as they arrive (see :class:`LlamaEngine`); the event loop never waits
+for a batch to fill or to finish.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ CHOICES_FIELD = "alignlab_choices"
 """``extra_body`` field of a scoring request: answer words whose exact log-probability
 (that of their first token, in every surface form) must be returned whatever its rank."""
 DEFAULT_MAX_TOKENS = 256
+# The api_key Inspect passes when it instantiates a provider only to look up model
+# information (for usage events): such an instance never generates, so it must not
+# load a model (a second copy whenever -M arguments are given).
+_MODEL_INFO_LOOKUP_API_KEY = "__model_info_lookup__"
 
 
 class LlamaCppInProcessAPI(ModelAPI):
@@ -56,25 +61,30 @@ class LlamaCppInProcessAPI(ModelAPI):
         **model_args: Any,
     ) -> None:
         super().__init__(model_name, base_url, api_key, [], config)
-        path = resolve_gguf(model_name)
-        self.engine: LlamaEngine = get_engine(
-            path,
-            n_ctx=int(model_args.get("n_ctx", 4096)),
-            n_threads=int(model_args["n_threads"]) if model_args.get("n_threads") else None,
-            seed=int(model_args.get("seed", config.seed if config.seed is not None else 0)),
-        )
-        self._pending: list[
-            tuple[list[int], int, list[int], asyncio.Future[list[tuple[int, float]]]]
-        ] = []
-        self._worker: asyncio.Task[None] | None = None
+        self._path = resolve_gguf(model_name)
+        self._engine_args: dict[str, Any] = {
+            "n_ctx": int(model_args.get("n_ctx", 4096)),
+            "n_threads": int(model_args["n_threads"]) if model_args.get("n_threads") else None,
+            "seed": int(model_args.get("seed", config.seed if config.seed is not None else 0)),
+        }
+        self._engine: LlamaEngine | None = None
+        if api_key != _MODEL_INFO_LOOKUP_API_KEY:
+            self._engine = get_engine(self._path, **self._engine_args)
+
+    @property
+    def engine(self) -> LlamaEngine:
+        """The model, loaded on first use (at construction, except for info lookups)."""
+        if self._engine is None:
+            self._engine = get_engine(self._path, **self._engine_args)
+        return self._engine
 
     def max_connections(self) -> int:
-        # Many samples may wait on one engine: scoring requests are batched,
-        # generation requests are serialised by the engine's lock.
+        # Many samples may wait on one engine: scoring requests queue for its
+        # workers, generation requests are serialised by the engine's lock.
         return 64
 
     def connection_key(self) -> str:
-        return f"alignlab:{self.engine.path}"
+        return f"alignlab:{self._path}"
 
     async def count_text_tokens(self, text: str) -> int:
         return len(self.engine.tokenize(text))
@@ -126,12 +136,8 @@ class LlamaCppInProcessAPI(ModelAPI):
         top_k = max(config.top_logprobs or DEFAULT_TOP_LOGPROBS, 1)
         words = (config.extra_body or {}).get(CHOICES_FIELD) or []
         extra = self.engine.first_tokens([str(w) for w in words]) if words else []
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[list[tuple[int, float]]] = loop.create_future()
-        self._pending.append((tokens, top_k, extra, future))
-        if self._worker is None or self._worker.done():
-            self._worker = loop.create_task(self._drain())
-        top = await future
+        # this request's top k, then its exact extra tokens
+        top = await asyncio.wrap_future(self.engine.submit_logprobs(tokens, top_k, extra))
         best_token, best_logprob = top[0]
         text = self.engine.token_text(best_token)
         logprob = Logprob(
@@ -154,27 +160,3 @@ class LlamaCppInProcessAPI(ModelAPI):
                 input_tokens=len(tokens), output_tokens=1, total_tokens=len(tokens) + 1
             ),
         )
-
-    async def _drain(self) -> None:
-        """Score whatever is queued, in batches, until the queue is empty."""
-        # Let the other samples that start in this event-loop turn enqueue too.
-        await asyncio.sleep(0.005)
-        while self._pending:
-            batch, self._pending = self._pending, []
-            top_k = max(k for _, k, _, _ in batch)
-            try:
-                results = await anyio.to_thread.run_sync(
-                    self.engine.next_token_logprobs,
-                    [t for t, _, _, _ in batch],
-                    top_k,
-                    [e for _, _, e, _ in batch],
-                )
-            except Exception as ex:  # hand the failure to every waiting sample
-                for _, _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(ex)
-                continue
-            for (_, k, extra, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    # this request's top k, then its exact extra tokens
-                    future.set_result(result[:k] + [(t, lp) for t, lp in result[k:] if t in extra])
