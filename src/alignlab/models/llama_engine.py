@@ -24,7 +24,11 @@ logits depend on its batch company (up to 0.4 nats here).
 
 The generation context (``n_ctx`` tokens: about 90 MB of KV cache at 4096 for
 the bundled model) is allocated only when first needed, so a scoring-only run
-never pays for it.
+never pays for it. Everything that runs in it (generation, prompts too long for
+the scoring contexts) runs on one dedicated thread: llama.cpp's OpenMP build
+gives each calling thread a team of its own, and once the process holds more
+OpenMP threads than cores, their barriers stop spinning and sleep instead
+(about 35% fewer tokens a second here when calls came from changing threads).
 """
 
 from __future__ import annotations
@@ -33,10 +37,11 @@ import atexit
 import os
 import queue
 import threading
-from concurrent.futures import Future
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -47,6 +52,8 @@ from alignlab.errors import ModelError
 _INITIAL_CTX = 512
 # Smallest scoring context; it grows (up to ``score_batch_tokens``) for longer prompts.
 _MIN_SCORE_CTX = 512
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -193,6 +200,8 @@ class LlamaEngine:
         self._jobs: queue.SimpleQueue[_ScoreJob | None] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
         self._workers_lock = threading.Lock()
+        self._native: ThreadPoolExecutor | None = None
+        self._native_thread: int | None = None
         self._token_texts: dict[int, str] = {}
         self._first_tokens: dict[tuple[str, ...], list[int]] = {}
         self._generation_ready = n_ctx <= _INITIAL_CTX
@@ -337,15 +346,18 @@ class LlamaEngine:
         if not tokens:
             return []
         if len(tokens) > self.score_batch_tokens:
-            with self.lock:
-                llm = self.llm
-                llm.reset()
-                llm.eval(tokens)
-                logits = self._last_logits(llm._ctx.ctx, -1)
+            logits = self._on_native_thread(self._eval_in_generation_context, tokens)
         else:
             ptr = self._scorer_for(slot, len(tokens)).last_logits(tokens)
             logits = np.ctypeslib.as_array(ptr, shape=(self.n_vocab,)).astype(np.float64)
         return _top_logprobs(logits, top_k, extra)
+
+    def _eval_in_generation_context(self, tokens: list[int]) -> np.ndarray:
+        with self.lock:
+            llm = self.llm
+            llm.reset()
+            llm.eval(tokens)
+            return self._last_logits(llm._ctx.ctx, -1)
 
     def _last_logits(self, ctx: Any, index: int) -> np.ndarray:
         import llama_cpp
@@ -385,6 +397,29 @@ class LlamaEngine:
 
     # -- generation ----------------------------------------------------------
 
+    def _on_native_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn`` on the engine's one thread for multi-threaded llama.cpp work."""
+        if threading.get_ident() == self._native_thread:
+            return fn(*args, **kwargs)
+        return self._submit_native(fn, *args, **kwargs).result()
+
+    def _submit_native(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+        if self._native is None:
+            with self._workers_lock:
+                if self._native is None:
+
+                    def remember() -> None:
+                        self._native_thread = threading.get_ident()
+
+                    self._native = ThreadPoolExecutor(
+                        max_workers=1, thread_name_prefix="alignlab-llama", initializer=remember
+                    )
+        return self._native.submit(fn, *args, **kwargs)
+
+    def submit_complete(self, tokens: list[int], **options: Any) -> Future[Completion]:
+        """Queue a :meth:`complete` call on the engine's generation thread."""
+        return self._submit_native(self._complete, tokens, **options)
+
     def complete(
         self,
         tokens: list[int],
@@ -396,6 +431,26 @@ class LlamaEngine:
         stop: list[str] | None = None,
     ) -> Completion:
         """Generate a continuation of ``tokens`` (greedy when temperature is 0)."""
+        return self._on_native_thread(
+            self._complete,
+            tokens,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            top_p=top_p,
+            seed=seed,
+            stop=stop,
+        )
+
+    def _complete(
+        self,
+        tokens: list[int],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        seed: int | None = None,
+        stop: list[str] | None = None,
+    ) -> Completion:
         with self.lock:
             llm = self.llm
             # Reusing a cached prompt prefix evaluates the prompt in different

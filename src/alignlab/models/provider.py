@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import anyio
 from inspect_ai.model import (
     ChatCompletionChoice,
     ChatMessage,
@@ -105,8 +104,8 @@ class LlamaCppInProcessAPI(ModelAPI):
         if config.logprobs and config.max_tokens == 1:
             return await self._score(tokens, config)
         max_tokens = config.max_tokens or DEFAULT_MAX_TOKENS
-        completion = await anyio.to_thread.run_sync(
-            lambda: self.engine.complete(
+        completion = await asyncio.wrap_future(
+            self.engine.submit_complete(
                 tokens,
                 max_tokens=max_tokens,
                 temperature=config.temperature if config.temperature is not None else 0.0,
