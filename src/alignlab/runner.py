@@ -118,6 +118,8 @@ def run_eval(
     from inspect_ai import eval_set
     from inspect_ai._util.error import PrerequisiteError
 
+    from alignlab.models.perf import EVAL_SET_DEFAULTS, preload_entry_points
+
     model = model or DEFAULT_MODEL
     specs = task_specs(suite, tasks)
     overrides = dict(task_args or {})
@@ -128,9 +130,8 @@ def run_eval(
     built = [build_task(spec, overrides) for spec in specs]
     log_path = Path(log_dir or Path("logs") / (suite or "tasks"))
     log_path.mkdir(parents=True, exist_ok=True)
+    preload_entry_points({spec.name.split("/", 1)[0] for spec in specs if "/" in spec.name})
     resolved = load_model(model, base_url, dict(model_args or {}))
-    from alignlab.models.perf import EVAL_SET_DEFAULTS
-
     kwargs: dict[str, Any] = dict(EVAL_SET_DEFAULTS)
     if seed is not None:
         kwargs["seed"] = seed

@@ -326,3 +326,18 @@ def test_calibration_edge_cases() -> None:
         calibrated_log_probs([[0.0, np.nan]], [0.0, 0.0])
     with pytest.raises(ValueError, match="at least one finite"):
         calibrated_log_probs([[-np.inf, -np.inf]], [0.0, 0.0])
+
+
+def test_calibrated_log_probs_matches_scipy_log_softmax() -> None:
+    from scipy.special import log_softmax
+
+    rng = np.random.default_rng(3)
+    raw = rng.normal(size=(50, 4)) * 3
+    raw[7, 2] = -np.inf  # a choice given zero probability
+    content_free = rng.normal(size=4)
+    expected = log_softmax(raw - content_free, axis=1)
+    got = calibrated_log_probs(raw, content_free)
+    assert np.isneginf(got[7, 2])
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(got[finite], expected[finite], rtol=1e-12, atol=1e-12)
+    assert calibrated_log_probs(np.empty((0, 3)), np.zeros(3)).shape == (0, 3)

@@ -18,8 +18,6 @@ from collections import Counter
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import log_softmax
-from scipy.stats import rankdata
 
 from alignlab.metrics._validate import (
     Bools,
@@ -163,7 +161,10 @@ def roc_auc(scores: Floats, labels: Labels) -> float:
     n_negative = positive.size - n_positive
     if n_positive == 0 or n_negative == 0:
         return math.nan
-    rank_sum = float(rankdata(values)[positive].sum())
+    # Average ranks (1-based, ties share their mean rank), as scipy.stats.rankdata.
+    _, group, counts = np.unique(values, return_inverse=True, return_counts=True)
+    mean_rank = np.cumsum(counts) - (counts - 1) / 2
+    rank_sum = float(mean_rank[group.reshape(-1)][positive].sum())
     return (rank_sum - n_positive * (n_positive + 1) / 2) / (n_positive * n_negative)
 
 
@@ -368,4 +369,9 @@ def calibrated_log_probs(
         raise ValueError("log_probs must not hold NaN or +inf")
     if items.size and not np.isfinite(items).any(axis=1).all():
         raise ValueError("every row of log_probs needs at least one finite log-probability")
-    return np.asarray(log_softmax(items - content_free, axis=1), dtype=np.float64)
+    shifted = items - content_free
+    # log-softmax by rows (numpy only: scipy costs the scoring path ~40 MB of imports)
+    top = shifted.max(axis=1, keepdims=True) if shifted.size else shifted
+    with np.errstate(divide="ignore"):
+        norm = np.log(np.exp(shifted - top).sum(axis=1, keepdims=True))
+    return np.asarray(shifted - top - norm, dtype=np.float64)

@@ -34,8 +34,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize
-from scipy.special import digamma, gammaln, rel_entr
 
 from alignlab.metrics._validate import (
     as_bool_vector,
@@ -104,6 +102,8 @@ def js_distance(p: ArrayLike, q: ArrayLike, base: float = 2.0) -> float:
         ValueError: if a vector is empty, not 1-D, holds NaN, infinity or negative
             values, sums to 0, the lengths differ, or `base` is invalid.
     """
+    from scipy.special import rel_entr
+
     if not (math.isfinite(base) and base > 0 and base != 1):
         raise ValueError(f"base must be a finite number > 0 and != 1, got {base!r}")
     first = _as_distribution(p, "p")
@@ -245,6 +245,8 @@ def dirichlet_multinomial_log_likelihood(alpha: ArrayLike, counts: ArrayLike) ->
         ValueError: on a bad `alpha`, counts that are not non-negative integers, or
             shapes that do not match.
     """
+    from scipy.special import gammaln
+
     concentration = _as_alpha(alpha)
     observed = np.asarray(counts, dtype=np.float64) if _is_numeric(counts) else None
     if observed is None or observed.ndim not in (1, 2):
@@ -319,6 +321,9 @@ def fit_dirichlet_prior(
             :math:`A` exceeds `max_precision` (no overdispersion; use the pooled label
             distribution for every item instead of a Dirichlet prior).
     """
+    from scipy.optimize import minimize
+    from scipy.special import digamma, gammaln
+
     observed = _as_count_matrix(counts, "counts")
     check_positive_int(max_iter, "max_iter")
     if not tol > 0:
@@ -453,6 +458,8 @@ def best_possible_score(
             `metric`, labels out of range or of the wrong length, or a bad `alpha`.
         RuntimeError: if fitting the prior fails (see :func:`fit_dirichlet_prior`).
     """
+    from scipy.special import digamma
+
     if metric not in ("cross_entropy", "accuracy"):
         raise ValueError(f"metric must be 'cross_entropy' or 'accuracy', got {metric!r}")
     check_positive_int(n_samples, "n_samples")

@@ -30,10 +30,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.linalg import cho_factor, cho_solve
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.stats import kendalltau
 
 from alignlab.metrics._validate import Floats, as_float_vector, check_positive_int
 
@@ -222,6 +218,8 @@ def robust_bradley_terry(
         RuntimeError: if the iterations do not settle within `max_iter` (residuals
             oscillating around the threshold; raise `max_iter` or set `max_corruption`).
     """
+    from scipy.linalg import cho_factor, cho_solve
+
     n = _check_n_items(n_items)
     winners, losers = _as_pairs(comparisons, n)
     check_positive_int(max_iter, "max_iter")
@@ -304,6 +302,8 @@ def kendall_tau(a: Floats, b: Floats) -> float:
     Raises:
         ValueError: if the lengths differ or a value is NaN or infinite.
     """
+    from scipy.stats import kendalltau
+
     first = as_float_vector(a, "a")
     second = as_float_vector(b, "b")
     if first.size != second.size:
@@ -499,6 +499,9 @@ def _pair_counts(
 
 
 def _check_strongly_connected(winners: NDArray[np.intp], losers: NDArray[np.intp], n: int) -> None:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(winners.size), (losers, winners)), shape=(n, n))
     n_components, _ = connected_components(graph, directed=True, connection="strong")
     if n_components > 1:
@@ -509,6 +512,9 @@ def _check_strongly_connected(winners: NDArray[np.intp], losers: NDArray[np.intp
 
 
 def _check_connected(lo: NDArray[np.intp], hi: NDArray[np.intp], n: int) -> None:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(lo.size), (lo, hi)), shape=(n, n))
     n_components, _ = connected_components(graph, directed=False)
     if n_components > 1:

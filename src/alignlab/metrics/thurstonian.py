@@ -27,8 +27,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize
-from scipy.special import log_ndtr, ndtr
 
 from alignlab.metrics._validate import Floats, as_float_vector, check_positive_int
 
@@ -95,6 +93,8 @@ class ThurstonianFit:
         Raises:
             ValueError: if `i` or `j` is not an option index.
         """
+        from scipy.special import ndtr
+
         n = self.means.size
         for index, name in ((i, "i"), (j, "j")):
             if isinstance(index, bool) or not isinstance(index, int | np.integer):
@@ -173,6 +173,8 @@ def thurstonian_fit(
         RuntimeError: if L-BFGS-B stops without converging (raise `max_iter`, or loosen
             `tol`); not seen in our tests and benchmarks at the defaults.
     """
+    from scipy.optimize import minimize
+
     n = check_positive_int(n_options, "n_options")
     if n < 2:
         raise ValueError(f"n_options must be at least 2, got {n}")
@@ -263,6 +265,8 @@ def _negative_log_posterior(
     `params` is ``[mu_0..mu_{n-1}, s_0..s_{n-1}]`` with ``s = log sigma^2``; each edge
     ``(i[e], j[e])`` has mean label ``label[e] = P(i > j)`` and weight ``weight[e]``.
     """
+    from scipy.special import log_ndtr
+
     mu, log_var = params[:n], params[n:]
     # Line searches probe huge steps. Clipping log sigma^2 to +-100 and z to +-1e8 keeps
     # those probes finite (beyond |z| ~ 1e9, z^2 / 2 loses more than 700 to rounding and
@@ -362,12 +366,16 @@ def _normalise(
 def _edge_prob(
     means: NDArray[np.float64], variances: NDArray[np.float64], i: NDArray[Any], j: NDArray[Any]
 ) -> NDArray[np.float64]:
+    from scipy.special import ndtr
+
     return np.asarray(ndtr((means[i] - means[j]) / np.sqrt(variances[i] + variances[j])))
 
 
 def _log_prob(
     means: NDArray[np.float64], variances: NDArray[np.float64], i: NDArray[Any], j: NDArray[Any]
 ) -> NDArray[np.float64]:
+    from scipy.special import log_ndtr
+
     return np.asarray(log_ndtr((means[i] - means[j]) / np.sqrt(variances[i] + variances[j])))
 
 

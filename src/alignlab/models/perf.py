@@ -28,3 +28,37 @@ from __future__ import annotations
 from typing import Any
 
 EVAL_SET_DEFAULTS: dict[str, Any] = {}
+
+# Entry-point packages that register only tasks, solvers and scorers (no model
+# providers, hooks or sandboxes). inspect-evals' registry imports every one of its
+# evals (about 900 modules, pandas, datasets, openai): about 230 MB and 2 s.
+TASK_ONLY_ENTRY_POINTS = frozenset({"inspect_evals"})
+
+
+def preload_entry_points(needed: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Load Inspect's ``inspect_ai`` entry points except the task-only ones not ``needed``.
+
+    Inspect loads every installed package's entry point the first time it looks
+    for hooks, at the start of each eval. Loading them here, less the task-only
+    packages no requested task comes from, and then marking the set complete
+    keeps model providers, hooks and sandboxes of other packages working while
+    sparing the run inspect-evals' imports. Returns the names skipped. This
+    uses Inspect's private entry-point state; if that changes, nothing is
+    skipped and Inspect loads everything as before.
+    """
+    try:
+        from importlib.metadata import entry_points
+
+        from inspect_ai._util import entrypoints as state
+    except ImportError:  # pragma: no cover - Inspect moved it
+        return []
+    if state._inspect_ai_eps_loaded_all or not hasattr(state, "_inspect_ai_eps_loaded"):
+        return []
+    skipped: list[str] = []
+    for ep in entry_points(group="inspect_ai"):
+        if ep.name in TASK_ONLY_ENTRY_POINTS and ep.name not in needed:
+            skipped.append(ep.name)
+            continue
+        state.ensure_entry_points(ep.name)
+    state._inspect_ai_eps_loaded_all = True
+    return skipped

@@ -53,7 +53,6 @@ from inspect_ai.scorer import (
 )
 from inspect_ai.scorer import ScoreReducer as InspectScoreReducer
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from scipy.special import softmax
 
 from alignlab.datasets.judgment import (
     BINARIZED_LABELS,
@@ -233,6 +232,7 @@ def scruples_scorer(calibration: Calibration = "none") -> Scorer:
     ``probs_calibrated`` (when a content-free prompt was scored) or ``vote``
     (sampling), plus ``counts`` (the annotators'), ``gold`` and ``labels``.
     """
+    from scipy.special import softmax
 
     async def score(state: TaskState, target: Target) -> Score:
         record: dict[str, Any] = state.store.get(STORE_KEY) or {}
