@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -14,14 +14,18 @@ from rich.table import Table
 
 from alignlab.errors import AlignlabError
 
+if TYPE_CHECKING:
+    from alignlab.runcache import Request
+
 app = typer.Typer(
     help="Measure, steer and train the values of language models.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 # Piped output (CI logs, files) gets a wide table instead of rich's 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True)
+# Both record what they print: a finished run's output is stored for the fast path to replay.
+console = Console(width=None if sys.stdout.isatty() else 140, record=True)
+err = Console(stderr=True, record=True)
 
 
 def _parse_pairs(pairs: list[str] | None, option: str) -> dict[str, Any]:
@@ -43,7 +47,7 @@ def _coerce(value: str) -> Any:
     return {"true": True, "false": False, "none": None}.get(value.lower(), value)
 
 
-def _fail(ex: AlignlabError) -> None:
+def _fail(ex: AlignlabError) -> NoReturn:
     # Plain text: rich would wrap file paths across lines.
     typer.echo(f"error: {ex}", err=True)
     raise typer.Exit(code=2)
@@ -84,19 +88,42 @@ def eval_command(
     ] = None,
     report: Annotated[bool, typer.Option(help="Write an HTML report when done")] = True,
 ) -> None:
-    """Run a suite or tasks; re-run the same command to resume an interrupted run."""
-    from alignlab.runner import run_eval
+    """Run a suite or tasks; re-run the same command to resume an interrupted run.
+
+    Re-running a run that already finished answers at once, without starting
+    Inspect: it prints the stored summary as long as the logs and report are
+    exactly as that run left them. Set ALIGNLAB_NO_FAST_PATH=1 to run the
+    command through Inspect anyway.
+    """
+    from alignlab import runcache
 
     try:
-        args = _parse_pairs(task_arg, "-T")
-        for key, value in (
-            ("variant", variant),
-            ("calibration", calibration),
-            ("scoring", scoring),
-            ("data_dir", data_dir),
-        ):
-            if value is not None:
-                args[key] = value
+        args = _task_args(task_arg, variant, calibration, scoring, data_dir)
+        model_args = _parse_pairs(model_arg, "-M")
+    except AlignlabError as ex:
+        _fail(ex)
+    request = runcache.Request(
+        model=model,
+        suite=suite,
+        tasks=tuple(task or ()),
+        log_dir=log_dir,
+        limit=limit,
+        seed=seed,
+        task_args=args,
+        model_args=model_args,
+        base_url=model_base_url,
+        max_samples=max_samples,
+        report=report,
+    )
+    key = _request_key(request)
+    if key is not None and not runcache.disabled() and _replay(request.resolved_log_dir(), key):
+        return
+
+    from alignlab.runner import run_eval
+
+    _start_recording()
+    report_path: Path | None = None
+    try:
         outcome = run_eval(
             model=model,
             suite=suite,
@@ -105,15 +132,15 @@ def eval_command(
             limit=limit,
             seed=seed,
             task_args=args,
-            model_args=_parse_pairs(model_arg, "-M"),
+            model_args=model_args,
             base_url=model_base_url,
             max_samples=max_samples,
             display=display,
         )
         console.print(f"Logs: {outcome.log_dir}")
         if report:
-            path = _write_report(outcome.log_dir, outcome.log_dir / "report.html")
-            console.print(f"Report: {path.resolve()}")
+            report_path = _write_report(outcome.log_dir, outcome.log_dir / "report.html")
+            console.print(f"Report: {report_path.resolve()}")
     except AlignlabError as ex:
         _fail(ex)
     if not outcome.success:
@@ -122,6 +149,71 @@ def eval_command(
             "finished samples are kept.[/yellow]"
         )
         raise typer.Exit(code=1)
+    if key is not None:
+        lines, error_lines = _stop_recording()
+        runcache.store(request.resolved_log_dir(), key, lines, report_path, error_lines)
+
+
+def _task_args(
+    pairs: list[str] | None,
+    variant: str | None,
+    calibration: str | None,
+    scoring: str | None,
+    data_dir: str | None,
+) -> dict[str, Any]:
+    """``-T`` pairs with the dedicated options on top, as the tasks receive them."""
+    args = _parse_pairs(pairs, "-T")
+    for key, value in (
+        ("variant", variant),
+        ("calibration", calibration),
+        ("scoring", scoring),
+        ("data_dir", data_dir),
+    ):
+        if value is not None:
+            args[key] = value
+    return args
+
+
+def _request_key(request: Request) -> str | None:
+    """The fast path's key for this command, or None when it cannot tell."""
+    from alignlab import runcache
+
+    try:
+        return runcache.request_key(request)
+    except (OSError, ValueError):
+        return None  # an odd path or file: the normal run is always right
+
+
+def _replay(log_dir: Path, key: str) -> bool:
+    """Print what the finished run printed, if its logs and report are untouched since."""
+    from alignlab import runcache
+
+    record = runcache.lookup(log_dir, key)
+    if record is None:
+        return False
+    for line in record.lines:
+        typer.echo(line)
+    for line in record.error_lines:
+        typer.echo(line, err=True)
+    typer.echo(
+        f"Run already complete in {log_dir}: logs unchanged, nothing was run "
+        f"(set {runcache.DISABLE_ENV}=1 to run it through Inspect)."
+    )
+    return True
+
+
+def _start_recording() -> None:
+    """Forget anything printed before, so the record holds this command's output only."""
+    console.export_text(clear=True)
+    err.export_text(clear=True)
+
+
+def _stop_recording() -> tuple[list[str], list[str]]:
+    """The plain text this command printed to stdout and to stderr, line by line."""
+    return (
+        console.export_text(clear=True, styles=False).splitlines(),
+        err.export_text(clear=True, styles=False).splitlines(),
+    )
 
 
 def _write_report(log_dir: Path, output: Path) -> Path:

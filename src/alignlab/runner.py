@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 from alignlab.errors import AlignlabError, ModelError
 from alignlab.models.bundled import DEFAULT_MODEL, resolve_gguf
+from alignlab.runcache import default_log_dir
 from alignlab.tasks.registry import TaskSpec, build_task, resolve_suite
 
 # Providers that talk to a server, and the environment variable holding its URL.
@@ -128,7 +129,7 @@ def run_eval(
     if seed is not None:
         overrides["seed"] = seed
     built = [build_task(spec, overrides) for spec in specs]
-    log_path = Path(log_dir or Path("logs") / (suite or "tasks"))
+    log_path = Path(log_dir or default_log_dir(suite))
     log_path.mkdir(parents=True, exist_ok=True)
     preload_entry_points({spec.name.split("/", 1)[0] for spec in specs if "/" in spec.name})
     resolved = load_model(model, base_url, dict(model_args or {}))
