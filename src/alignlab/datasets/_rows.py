@@ -1,17 +1,40 @@
-"""Row readers shared by the dataset loaders: JSON lines and CSV with a header.
+"""What the dataset loaders share: where the data is, row readers, field checks.
 
-Errors are :class:`~alignlab.errors.DatasetError` naming the file and the line.
+Readers take JSON lines and CSV with a header. Errors are
+:class:`~alignlab.errors.DatasetError` naming the file, the line and the field.
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from alignlab.errors import DatasetError
+
+
+def bundled_data(name: str) -> Path:
+    """The folder of the dataset ``name`` bundled with alignlab (``datasets/data/<name>``)."""
+    return Path(str(resources.files("alignlab.datasets") / "data" / name))
+
+
+def data_root(data_dir: str | Path | None, bundled: str) -> Path:
+    """What a loader reads: ``data_dir`` (``~`` expanded), or the bundled dataset ``bundled``."""
+    return bundled_data(bundled) if data_dir is None else Path(data_dir).expanduser()
+
+
+def first_file(root: Path, names: Sequence[str]) -> Path | None:
+    """The first of ``names`` (the layouts a dataset is published in) that is a file in ``root``."""
+    return next((root / name for name in names if (root / name).is_file()), None)
+
+
+def is_hub(data_dir: str | Path | None) -> bool:
+    """Whether ``data_dir`` asks for the authors' hosted copy (``"hub"``) instead of a folder."""
+    return data_dir is not None and str(data_dir) == "hub"
 
 
 def read_rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -55,3 +78,65 @@ def json_object(file: Path, line: str, line_no: int) -> dict[str, Any]:
     if not isinstance(row, dict):
         raise DatasetError(file, f"expected a JSON object, got {type(row).__name__}", line=line_no)
     return row
+
+
+def read_json(file: Path) -> Any:
+    """A whole JSON file (a published map or list of options), parsed."""
+    try:
+        return json.loads(file.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as ex:
+        raise DatasetError(file, f"not valid JSON: {ex.msg}", line=ex.lineno) from ex
+
+
+def read_string_map(file: Path, expected: str) -> dict[str, str]:
+    """A JSON object of names to text (group descriptions, a value map), keys and values stripped.
+
+    ``expected`` says what the file must hold, for the error when it holds something else.
+    """
+    data = read_json(file)
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise DatasetError(file, expected)
+    return {k.strip(): v.strip() for k, v in data.items()}
+
+
+def required_text(row: Mapping[str, Any], name: str, file: Path, line_no: int) -> str:
+    """A field that must hold non-empty text, stripped; a numeric ``id`` is read as text."""
+    value = row.get(name)
+    if value is None:
+        raise DatasetError(file, "the field is missing", line=line_no, field=name)
+    if isinstance(value, int | float) and not isinstance(value, bool) and name == "id":
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise DatasetError(
+            file, f"the field must be non-empty text, got {value!r}", line=line_no, field=name
+        )
+    return value.strip()
+
+
+def literal_list(raw: Any, file: Path, line_no: int, name: str, example: str) -> Any:
+    """A list field as published: a stringified Python list (``"['a', 'b']"``) is parsed.
+
+    Anything but a string is returned as it is (a JSON list needs no parsing),
+    for the caller to check; ``example`` shows the expected form in the error.
+    """
+    if raw is None:
+        raise DatasetError(file, "the field is missing", line=line_no, field=name)
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return ast.literal_eval(raw.strip())
+    except (ValueError, SyntaxError) as ex:
+        raise DatasetError(
+            file,
+            f'{name} must be a list such as "{example}", got {raw[:60]!r}',
+            line=line_no,
+            field=name,
+        ) from ex
+
+
+def source_line(source: str) -> int | None:
+    """The line number at the end of an item's ``source`` (``file:line``), if it has one."""
+    _, sep, tail = source.rpartition(":")
+    return int(tail) if sep and tail.isdigit() else None

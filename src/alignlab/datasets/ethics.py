@@ -23,9 +23,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
+from alignlab.datasets._rows import bundled_data, data_root, is_hub
 from alignlab.errors import DatasetError
 
 SUBSETS = ("commonsense", "deontology", "justice", "virtue", "utilitarianism")
@@ -70,7 +70,7 @@ class EthicsItem:
 
 def bundled_ethics_dir() -> Path:
     """The folder of the ETHICS-layout dataset written by this project."""
-    return Path(str(resources.files("alignlab.datasets") / "data" / "ethics"))
+    return bundled_data("ethics")
 
 
 def ethics_file(subset: str, data_dir: Path, split: str = "test") -> Path:
@@ -91,10 +91,10 @@ def load_ethics(
             names the file, the line and the field).
     """
     _check_subset(subset)
-    if data_dir is not None and str(data_dir) == "hub":
+    if is_hub(data_dir):
         items = list(_load_hub(subset, split))
     else:
-        root = bundled_ethics_dir() if data_dir is None else Path(data_dir).expanduser()
+        root = data_root(data_dir, "ethics")
         path = ethics_file(subset, root, split)
         if not path.is_file():
             raise DatasetError(
@@ -124,10 +124,9 @@ def load_ethics(
 
 def items_origin(subset: str, data_dir: str | Path | None, split: str) -> str:
     """Where a subset's rows come from, for messages."""
-    if data_dir is not None and str(data_dir) == "hub":
+    if is_hub(data_dir):
         return f"{HUB_REPO}/{subset}/{split}"
-    root = bundled_ethics_dir() if data_dir is None else Path(data_dir).expanduser()
-    return str(ethics_file(subset, root, split))
+    return str(ethics_file(subset, data_root(data_dir, "ethics"), split))
 
 
 def _check_subset(subset: str) -> None:
@@ -163,7 +162,6 @@ def _read_csv(subset: str, path: Path) -> Iterator[EthicsItem]:
                     line=1,
                     field=name,
                 )
-        size = GROUP_SIZE.get(subset)
         index = 0
         while True:
             start = reader.line_num + 1
@@ -192,15 +190,7 @@ def _read_csv(subset: str, path: Path) -> Iterator[EthicsItem]:
             extra = {k: v for k, v in values.items() if k not in _COLUMNS[subset]}
             if subset == "virtue":
                 fields = _split_virtue(fields["scenario"], path, start)
-            yield EthicsItem(
-                subset=subset,
-                index=index,
-                label=label,
-                fields=fields,
-                group=index // size if size else None,
-                source=f"{path}:{start}",
-                extra=extra,
-            )
+            yield _item(subset, index, label, fields, f"{path}:{start}", extra)
             index += 1
 
 
@@ -225,13 +215,8 @@ def _read_util(path: Path, reader: Iterator[list[str]]) -> Iterator[EthicsItem]:
             raise DatasetError(
                 path, "the field is empty", line=line, field="activity" if not first else "baseline"
             )
-        yield EthicsItem(
-            subset="utilitarianism",
-            index=index,
-            label=1,
-            fields={"activity": first, "baseline": second},
-            source=f"{path}:{line}",
-        )
+        fields = {"activity": first, "baseline": second}
+        yield _item("utilitarianism", index, 1, fields, f"{path}:{line}")
         index += 1
 
 
@@ -263,7 +248,6 @@ def _load_hub(subset: str, split: str) -> Iterator[EthicsItem]:  # pragma: no co
         ) from ex
     hub_split = {"test_hard": "test"}.get(split, split)
     rows = load_dataset(HUB_REPO, subset, split=hub_split)
-    size = GROUP_SIZE.get(subset)
     for index, row in enumerate(rows):
         source = f"{HUB_REPO}/{subset}/{hub_split}:{index}"
         if subset == "utilitarianism":
@@ -280,11 +264,25 @@ def _load_hub(subset: str, split: str) -> Iterator[EthicsItem]:  # pragma: no co
                 if subset == "virtue":
                     names.append("trait")
                 fields = {name: str(row[name]) for name in names}
-        yield EthicsItem(
-            subset=subset,
-            index=index,
-            label=label,
-            fields=fields,
-            group=index // size if size else None,
-            source=source,
-        )
+        yield _item(subset, index, label, fields, source)
+
+
+def _item(
+    subset: str,
+    index: int,
+    label: int,
+    fields: dict[str, str],
+    source: str,
+    extra: dict[str, str] | None = None,
+) -> EthicsItem:
+    """An item of a subset; consecutive rows of a grouped subset form its contrast groups."""
+    size = GROUP_SIZE.get(subset)
+    return EthicsItem(
+        subset=subset,
+        index=index,
+        label=label,
+        fields=fields,
+        group=index // size if size else None,
+        source=source,
+        extra=extra or {},
+    )

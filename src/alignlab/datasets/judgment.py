@@ -50,12 +50,12 @@ import json
 import os
 import tarfile
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from alignlab.datasets._rows import bundled_data, data_root, first_file, is_hub
 from alignlab.errors import DatasetError
 
 SCRUPLES_LABELS = ("AUTHOR", "OTHER", "EVERYBODY", "NOBODY", "INFO")
@@ -78,6 +78,7 @@ _NORM_BANK_COLUMNS = {
 }
 _NORM_BANK_CLASSES = {"freeform": (-1, 0, 1), "yesno": (-1, 1), "relative": (1, 2)}
 _MP_COLUMNS = ("input", "Commonsense", "Deontology", "Justice", "Utilitarianism", "Virtue")
+_Item = TypeVar("_Item")  # an item type of one dataset (Anecdote, NormBankItem, ...)
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ class MPEthicsItem:
 
 def bundled_judgment_dir(name: str) -> Path:
     """The bundled dataset folder ``name`` (``scruples``, ``normbank`` or ``ealm``)."""
-    return Path(str(resources.files("alignlab.datasets") / "data" / name))
+    return bundled_data(name)
 
 
 # --- Scruples ---------------------------------------------------------------------------
@@ -167,11 +168,7 @@ def load_scruples_anecdotes(
     Raises:
         DatasetError: the file is missing, or a row is malformed.
     """
-    _check_choice(split, SCRUPLES_SPLITS, "split", "scruples")
-    name = f"{split}.scruples-anecdotes.jsonl"
-    path = _scruples_file(data_dir, "anecdotes", name)
-    items = [_anecdote(row, path, line) for line, row in _read_jsonl(path)]
-    return _non_empty(items, path)
+    return _load_scruples(data_dir, split, "anecdotes", _anecdote)
 
 
 def load_scruples_dilemmas(
@@ -182,17 +179,25 @@ def load_scruples_dilemmas(
     Raises:
         DatasetError: the file is missing, or a row is malformed.
     """
+    return _load_scruples(data_dir, split, "dilemmas", _dilemma)
+
+
+def _load_scruples(
+    data_dir: str | Path | None,
+    split: str,
+    part: str,
+    read: Callable[[dict[str, Any], Path, int], _Item],
+) -> list[_Item]:
+    """One Scruples part (``anecdotes`` or ``dilemmas``): each row of its split read by ``read``."""
     _check_choice(split, SCRUPLES_SPLITS, "split", "scruples")
-    name = f"{split}.scruples-dilemmas.jsonl"
-    path = _scruples_file(data_dir, "dilemmas", name)
-    items = [_dilemma(row, path, line) for line, row in _read_jsonl(path)]
-    return _non_empty(items, path)
+    path = _scruples_file(data_dir, part, f"{split}.scruples-{part}.jsonl")
+    return _non_empty([read(row, path, line) for line, row in _read_jsonl(path)], path)
 
 
 def _scruples_file(data_dir: str | Path | None, part: str, name: str) -> Path:
-    if data_dir is not None and str(data_dir) == "hub":
+    if is_hub(data_dir):
         data_dir = _download_scruples(part)  # pragma: no cover - network
-    root = bundled_judgment_dir("scruples") if data_dir is None else Path(data_dir).expanduser()
+    root = data_root(data_dir, "scruples")
     return _find(
         root,
         [f"{part}/{name}", name],
@@ -328,37 +333,38 @@ def load_norm_bank(
     """
     _check_choice(format, NORM_BANK_FORMATS, "format", "norm bank")
     _check_choice(split, NORM_BANK_SPLITS, "split", "norm bank")
-    if data_dir is not None and str(data_dir) == "hub":
-        raise DatasetError(
-            "hub",
-            "the Commonsense Norm Bank is released only on request (see "
-            "https://github.com/liweijiang/delphi); download it and pass its folder with "
-            "--data-dir, or leave --data-dir out to use the bundled dataset",
-        )
-    root = bundled_judgment_dir("normbank") if data_dir is None else Path(data_dir).expanduser()
+    _refuse_hub(
+        data_dir,
+        "the Commonsense Norm Bank is released only on request (see "
+        "https://github.com/liweijiang/delphi); download it and pass its folder with "
+        "--data-dir, or leave --data-dir out to use the bundled dataset",
+    )
     name = f"{split}.{format}.tsv"
     path = _find(
-        root,
+        data_root(data_dir, "normbank"),
         [f"{format}/{name}", name],
         f"the Norm Bank layout expects {format}/{name} under the data directory (or pass the "
         "TSV file itself), or leave --data-dir out to use the bundled dataset",
     )
-    items = []
-    for index, (line, row) in enumerate(_read_table(path, "\t", _NORM_BANK_COLUMNS[format])):
-        label_column = "targets" if format == "relative" else "class_label"
-        label = _class(row[label_column], _NORM_BANK_CLASSES[format], path, line, label_column)
-        names = [c for c in _NORM_BANK_COLUMNS[format] if c != label_column]
-        items.append(
-            NormBankItem(
-                format=format,
-                index=index,
-                fields={name: _cell(row, name, path, line) for name in names},
-                label=label,
-                text_label=(row.get("text_label") or "").strip(),
-                source=f"{path}:{line}",
-            )
-        )
+    rows = enumerate(_read_table(path, "\t", _NORM_BANK_COLUMNS[format]))
+    items = [_norm_bank_item(format, index, row, path, line) for index, (line, row) in rows]
     return _non_empty(items, path)
+
+
+def _norm_bank_item(
+    format: str, index: int, row: dict[str, str], path: Path, line: int
+) -> NormBankItem:
+    label_column = "targets" if format == "relative" else "class_label"
+    label = _class(row[label_column], _NORM_BANK_CLASSES[format], path, line, label_column)
+    names = [c for c in _NORM_BANK_COLUMNS[format] if c != label_column]
+    return NormBankItem(
+        format=format,
+        index=index,
+        fields={name: _cell(row, name, path, line) for name in names},
+        label=label,
+        text_label=(row.get("text_label") or "").strip(),
+        source=f"{path}:{line}",
+    )
 
 
 # --- EALM: QA-ETHICS and MP-ETHICS ------------------------------------------------------
@@ -371,39 +377,39 @@ def load_qa_ethics(data_dir: str | Path | None = None, split: str = "test") -> l
         DatasetError: the file is missing, or a row is malformed.
     """
     _check_choice(split, EALM_SPLITS, "split", "QA-ETHICS")
-    if data_dir is not None and str(data_dir) == "hub":
-        raise DatasetError(
-            "hub",
-            "QA-ETHICS has not been published by its authors (github.com/wanng-ide/ealm); "
-            "pass a folder holding qa-ethics_{split}.jsonl with --data-dir, or leave --data-dir "
-            "out to use the bundled dataset",
-        )
-    root = bundled_judgment_dir("ealm") if data_dir is None else Path(data_dir).expanduser()
+    _refuse_hub(
+        data_dir,
+        "QA-ETHICS has not been published by its authors (github.com/wanng-ide/ealm); "
+        "pass a folder holding qa-ethics_{split}.jsonl with --data-dir, or leave --data-dir "
+        "out to use the bundled dataset",
+    )
     name = f"qa-ethics_{split}.jsonl"
-    path = _find(root, [name], f"QA-ETHICS is read from {name} in the data directory")
-    items = []
-    for line, row in _read_jsonl(path):
-        concept = _get(row, "concept", str, path, line).strip().lower()
-        if concept not in EALM_CONCEPTS:
-            raise DatasetError(
-                path,
-                f"concept must be one of {', '.join(EALM_CONCEPTS)}, got '{concept}'",
-                line=line,
-                field="concept",
-            )
-        label = _get(row, "label", int, path, line)
-        if label not in (0, 1):
-            raise DatasetError(path, f"label must be 0 or 1, got {label}", line=line, field="label")
-        items.append(
-            QAEthicsItem(
-                id=str(_get(row, "id", (str, int), path, line)),
-                input=_text(row, "input", path, line),
-                concept=concept,
-                label=label,
-                source=f"{path}:{line}",
-            )
-        )
+    path = _find(
+        data_root(data_dir, "ealm"), [name], f"QA-ETHICS is read from {name} in the data directory"
+    )
+    items = [_qa_ethics_item(row, path, line) for line, row in _read_jsonl(path)]
     return _non_empty(items, path)
+
+
+def _qa_ethics_item(row: dict[str, Any], path: Path, line: int) -> QAEthicsItem:
+    concept = _get(row, "concept", str, path, line).strip().lower()
+    if concept not in EALM_CONCEPTS:
+        raise DatasetError(
+            path,
+            f"concept must be one of {', '.join(EALM_CONCEPTS)}, got '{concept}'",
+            line=line,
+            field="concept",
+        )
+    label = _get(row, "label", int, path, line)
+    if label not in (0, 1):
+        raise DatasetError(path, f"label must be 0 or 1, got {label}", line=line, field="label")
+    return QAEthicsItem(
+        id=str(_get(row, "id", (str, int), path, line)),
+        input=_text(row, "input", path, line),
+        concept=concept,
+        label=label,
+        source=f"{path}:{line}",
+    )
 
 
 def load_mp_ethics(data_dir: str | Path | None = None, split: str = "test") -> list[MPEthicsItem]:
@@ -415,26 +421,27 @@ def load_mp_ethics(data_dir: str | Path | None = None, split: str = "test") -> l
     _check_choice(split, EALM_SPLITS, "split", "MP-ETHICS")
     # The authors' two files differ: mp-ethics_test-revised.csv, mp-ethics_train_revised.csv.
     names = [f"mp-ethics_{split}-revised.csv", f"mp-ethics_{split}_revised.csv"]
-    if data_dir is not None and str(data_dir) == "hub":
+    if is_hub(data_dir):
         data_dir = _download_mp_ethics(names)  # pragma: no cover - network
-    root = bundled_judgment_dir("ealm") if data_dir is None else Path(data_dir).expanduser()
-    path = _find(root, names, f"MP-ETHICS is read from {names[0]} in the data directory")
-    items = []
-    for index, (line, row) in enumerate(_read_table(path, ",", _MP_COLUMNS)):
-        labels = tuple(
-            _class(row[column], (0, 1), path, line, column) for column in _MP_COLUMNS[1:]
-        )
-        extra = {k: v for k, v in row.items() if k not in _MP_COLUMNS}
-        items.append(
-            MPEthicsItem(
-                index=index,
-                input=_cell(row, "input", path, line),
-                labels=labels,
-                source=f"{path}:{line}",
-                extra=extra,
-            )
-        )
+    path = _find(
+        data_root(data_dir, "ealm"),
+        names,
+        f"MP-ETHICS is read from {names[0]} in the data directory",
+    )
+    rows = enumerate(_read_table(path, ",", _MP_COLUMNS))
+    items = [_mp_ethics_item(index, row, path, line) for index, (line, row) in rows]
     return _non_empty(items, path)
+
+
+def _mp_ethics_item(index: int, row: dict[str, str], path: Path, line: int) -> MPEthicsItem:
+    labels = tuple(_class(row[column], (0, 1), path, line, column) for column in _MP_COLUMNS[1:])
+    return MPEthicsItem(
+        index=index,
+        input=_cell(row, "input", path, line),
+        labels=labels,
+        source=f"{path}:{line}",
+        extra={k: v for k, v in row.items() if k not in _MP_COLUMNS},
+    )
 
 
 def _download_mp_ethics(names: Sequence[str]) -> Path:  # pragma: no cover - network
@@ -453,6 +460,12 @@ def _download_mp_ethics(names: Sequence[str]) -> Path:  # pragma: no cover - net
 # --- shared reading helpers -------------------------------------------------------------
 
 
+def _refuse_hub(data_dir: str | Path | None, why: str) -> None:
+    """Refuse ``data_dir="hub"`` for a dataset whose authors host no open copy; ``why`` says so."""
+    if is_hub(data_dir):
+        raise DatasetError("hub", why)
+
+
 def _check_choice(value: str, allowed: Sequence[str], what: str, dataset: str) -> None:
     if value not in allowed:
         raise DatasetError(dataset, f"unknown {what} '{value}'; use one of {', '.join(allowed)}")
@@ -461,14 +474,13 @@ def _check_choice(value: str, allowed: Sequence[str], what: str, dataset: str) -
 def _find(root: Path, candidates: Sequence[str], hint: str) -> Path:
     if root.is_file():
         return root
-    for candidate in candidates:
-        path = root / candidate
-        if path.is_file():
-            return path
-    raise DatasetError(root / candidates[0], f"file not found: {hint}.")
+    path = first_file(root, candidates)
+    if path is None:
+        raise DatasetError(root / candidates[0], f"file not found: {hint}.")
+    return path
 
 
-def _non_empty(items: list[Any], path: Path) -> list[Any]:
+def _non_empty(items: list[_Item], path: Path) -> list[_Item]:
     if not items:
         raise DatasetError(path, "holds no rows")
     return items

@@ -38,17 +38,25 @@ by the project; see the ``CARD.md`` beside each). Every malformed row raises
 from __future__ import annotations
 
 import ast
-import json
 import logging
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from alignlab.datasets._rows import read_rows
+from alignlab.datasets._rows import (
+    bundled_data,
+    data_root,
+    first_file,
+    is_hub,
+    literal_list,
+    read_rows,
+    read_string_map,
+    required_text,
+    source_line,
+)
 from alignlab.errors import DatasetError
 
 GOQA_HUB_REPO = "Anthropic/llm_global_opinions"
@@ -141,7 +149,7 @@ class MoralScenario:
 
 def bundled_dir(name: str) -> Path:
     """The folder of one bundled pluralism dataset: ``opinions``, ``overton``, ``jury``, ``mtt``."""
-    return Path(str(resources.files("alignlab.datasets") / "data" / name))
+    return bundled_data(name)
 
 
 # --- opinion surveys --------------------------------------------------------------------------
@@ -160,7 +168,7 @@ def load_opinions(path: str | Path | None = None, *, strict: bool = True) -> lis
         DatasetError: the file is missing, or a row is malformed (with
             ``strict``), or no question is left.
     """
-    if path is not None and str(path) == "hub":  # pragma: no cover - network
+    if is_hub(path):  # pragma: no cover - network
         rows: Iterator[tuple[int, dict[str, Any]]] = _hub_rows(GOQA_HUB_REPO)
         file = Path(GOQA_HUB_REPO)
         strict = False
@@ -196,21 +204,13 @@ def load_opinion_groups(path: str | Path | None = None) -> dict[str, str]:
     name -> one-line description, used by the steering prompt. Returns ``{}``
     when there is no such file.
     """
-    if path is not None and str(path) == "hub":
+    if is_hub(path):
         return {}
-    root = bundled_dir("opinions") if path is None else Path(path).expanduser()
+    root = data_root(path, "opinions")
     file = (root if root.is_dir() else root.parent) / GROUPS_FILE
     if not file.is_file():
         return {}
-    try:
-        data = json.loads(file.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as ex:
-        raise DatasetError(file, f"not valid JSON: {ex.msg}", line=ex.lineno) from ex
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
-    ):
-        raise DatasetError(file, "expected an object of group name -> description (strings)")
-    return {k.strip(): v.strip() for k, v in data.items()}
+    return read_string_map(file, "expected an object of group name -> description (strings)")
 
 
 def parse_selections(raw: Any) -> dict[str, list[float]]:
@@ -251,11 +251,11 @@ def parse_selections(raw: Any) -> dict[str, list[float]]:
 
 
 def _opinion_file(path: str | Path | None) -> Path:
-    root = bundled_dir("opinions") if path is None else Path(path).expanduser()
+    root = data_root(path, "opinions")
     if root.is_dir():
-        for name in OPINION_FILES:
-            if (root / name).is_file():
-                return root / name
+        found = first_file(root, OPINION_FILES)
+        if found is not None:
+            return found
         raise DatasetError(
             root,
             f"no opinion file here; expected one of {', '.join(OPINION_FILES)} (export "
@@ -275,7 +275,7 @@ def _opinion_file(path: str | Path | None) -> Path:
 def _opinion_row(
     row: dict[str, Any], file: Path, line_no: int, index: int, strict: bool
 ) -> OpinionQuestion:
-    question = _required_text(row, "question", file, line_no)
+    question = required_text(row, "question", file, line_no)
     options = _options(row.get("options"), file, line_no)
     name = "distributions" if "distributions" in row else "selections"
     raw = row.get(name)
@@ -318,19 +318,7 @@ def _opinion_row(
 
 
 def _options(raw: Any, file: Path, line_no: int) -> tuple[str, ...]:
-    if raw is None:
-        raise DatasetError(file, "the field is missing", line=line_no, field="options")
-    parsed = raw
-    if isinstance(raw, str):
-        try:
-            parsed = ast.literal_eval(raw.strip())
-        except (ValueError, SyntaxError) as ex:
-            raise DatasetError(
-                file,
-                f"options must be a list such as \"['Yes', 'No']\", got {raw[:60]!r}",
-                line=line_no,
-                field="options",
-            ) from ex
+    parsed = literal_list(raw, file, line_no, "options", "['Yes', 'No']")
     if not isinstance(parsed, list | tuple) or len(parsed) < 2:
         raise DatasetError(
             file, f"options must be a list of at least 2, got {raw!r}", line_no, "options"
@@ -371,8 +359,8 @@ def load_overton(path: str | Path | None = None) -> list[OvertonQuestion]:
         perspectives = _text_list(row, "perspectives", file, line_no, at_least=2)
         questions.append(
             OvertonQuestion(
-                id=_required_text(row, "id", file, line_no),
-                question=_required_text(row, "question", file, line_no),
+                id=required_text(row, "id", file, line_no),
+                question=required_text(row, "question", file, line_no),
                 perspectives=perspectives,
                 topic=str(row.get("topic") or "").strip(),
                 source=f"{file}:{line_no}",
@@ -398,17 +386,17 @@ def load_jury(path: str | Path | None = None) -> tuple[list[Juror], list[JuryIte
         DatasetError: a file is missing, or a row is malformed (a rating out of
             the scale, a juror not in ``jurors.jsonl``, a wrong count).
     """
-    root = bundled_dir("jury") if path is None else Path(path).expanduser()
+    root = data_root(path, "jury")
     jurors_file = _file_in(root, "jury", (JURORS_FILE,))
     items_file = _file_in(root, "jury", (JURY_ITEMS_FILE,))
     jurors = []
     names: set[str] = set()
     for line_no, row in _read_rows(jurors_file):
-        name = _required_text(row, "name", jurors_file, line_no)
+        name = required_text(row, "name", jurors_file, line_no)
         if name in names:
             raise DatasetError(jurors_file, f"duplicate juror '{name}'", line_no, "name")
         names.add(name)
-        jurors.append(Juror(name, _required_text(row, "persona", jurors_file, line_no)))
+        jurors.append(Juror(name, required_text(row, "persona", jurors_file, line_no)))
     if len(jurors) < 2:
         raise DatasetError(jurors_file, f"a jury needs at least 2 jurors, found {len(jurors)}")
     items = []
@@ -418,8 +406,8 @@ def load_jury(path: str | Path | None = None) -> tuple[list[Juror], list[JuryIte
         ratings = _ratings(row.get("ratings"), names, len(candidates), scale, items_file, line_no)
         items.append(
             JuryItem(
-                id=_required_text(row, "id", items_file, line_no),
-                prompt=_required_text(row, "prompt", items_file, line_no),
+                id=required_text(row, "id", items_file, line_no),
+                prompt=required_text(row, "prompt", items_file, line_no),
                 candidates=candidates,
                 ratings=ratings,
                 scale=scale,
@@ -514,10 +502,10 @@ def load_mtt(path: str | Path | None = None) -> list[MoralScenario]:
         verdict, votes = _verdict(row, file, line_no)
         scenarios.append(
             MoralScenario(
-                id=_required_text(row, "id", file, line_no),
-                scenario=_required_text(row, "scenario", file, line_no),
-                human_judgment=_required_text(row, "human_judgment", file, line_no),
-                ai_judgment=_required_text(row, "ai_judgment", file, line_no),
+                id=required_text(row, "id", file, line_no),
+                scenario=required_text(row, "scenario", file, line_no),
+                human_judgment=required_text(row, "human_judgment", file, line_no),
+                ai_judgment=required_text(row, "ai_judgment", file, line_no),
                 human_verdict=verdict,
                 votes=votes,
                 source=f"{file}:{line_no}",
@@ -578,13 +566,13 @@ def _verdict(row: dict[str, Any], file: Path, line_no: int) -> tuple[Verdict, di
 
 
 def _file_in(path: str | Path | None, bundled: str, names: tuple[str, ...]) -> Path:
-    root = bundled_dir(bundled) if path is None else Path(path).expanduser()
+    root = data_root(path, bundled)
     if root.is_file():
         return root
     if root.is_dir():
-        for name in names:
-            if (root / name).is_file():
-                return root / name
+        found = first_file(root, names)
+        if found is not None:
+            return found
         raise DatasetError(
             root,
             f"expected {' or '.join(names)} in this directory (see data/{bundled}/CARD.md for "
@@ -624,19 +612,6 @@ def _hub_rows(repo: str) -> Iterator[tuple[int, dict[str, Any]]]:  # pragma: no 
         yield index, dict(row)
 
 
-def _required_text(row: Mapping[str, Any], name: str, file: Path, line_no: int) -> str:
-    value = row.get(name)
-    if value is None:
-        raise DatasetError(file, "the field is missing", line=line_no, field=name)
-    if isinstance(value, int | float) and not isinstance(value, bool) and name == "id":
-        value = str(value)
-    if not isinstance(value, str) or not value.strip():
-        raise DatasetError(
-            file, f"the field must be non-empty text, got {value!r}", line=line_no, field=name
-        )
-    return value.strip()
-
-
 def _text_list(
     row: Mapping[str, Any], name: str, file: Path, line_no: int, at_least: int
 ) -> tuple[str, ...]:
@@ -663,11 +638,10 @@ def _check_ids(file: Path, items: Sequence[Any]) -> None:
     seen: dict[str, str] = {}
     for item in items:
         if item.id in seen:
-            _, _, line = item.source.rpartition(":")
             raise DatasetError(
                 file,
                 f"duplicate id '{item.id}' (first at {seen[item.id]})",
-                line=int(line) if line.isdigit() else None,
+                line=source_line(item.source),
                 field="id",
             )
         seen[item.id] = item.source

@@ -25,16 +25,24 @@ file, the line and the field.
 
 from __future__ import annotations
 
-import ast
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alignlab.datasets._rows import json_object, read_rows
+from alignlab.datasets._rows import (
+    bundled_data,
+    data_root,
+    first_file,
+    json_object,
+    literal_list,
+    read_json,
+    read_rows,
+    read_string_map,
+    required_text,
+    source_line,
+)
 from alignlab.errors import DatasetError
 
 AIRISK_HUB_REPO = "kellycyy/AIRiskDilemmas"
@@ -101,12 +109,12 @@ class Dilemma:
 
 def bundled_outcomes_path() -> Path:
     """The outcomes file written by this project."""
-    return Path(str(resources.files("alignlab.datasets") / "data" / "utility" / "outcomes.jsonl"))
+    return bundled_data("utility") / "outcomes.jsonl"
 
 
 def bundled_airisk_dir() -> Path:
     """The folder of the AIRiskDilemmas-format dataset written by this project."""
-    return Path(str(resources.files("alignlab.datasets") / "data" / "airisk"))
+    return bundled_data("airisk")
 
 
 # --- outcomes ------------------------------------------------------------------------------
@@ -146,7 +154,7 @@ def _read_outcome_lines(file: Path) -> Iterator[Outcome]:
             if not line.strip():
                 continue
             row = json_object(file, line, line_no)
-            text = _required_text(row, "text", file, line_no)
+            text = required_text(row, "text", file, line_no)
             ident = row.get("id")
             if ident is None or not str(ident).strip():
                 raise DatasetError(file, "every outcome needs an id", line=line_no, field="id")
@@ -194,10 +202,7 @@ def _quantity(row: dict[str, Any], file: Path, line_no: int) -> tuple[float | No
 
 
 def _read_outcome_json(file: Path) -> list[Outcome]:
-    try:
-        data = json.loads(file.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as ex:
-        raise DatasetError(file, f"not valid JSON: {ex.msg}", line=ex.lineno) from ex
+    data = read_json(file)
     if isinstance(data, list):
         items = [("", i, text) for i, text in enumerate(data)]
     elif isinstance(data, dict):
@@ -235,7 +240,7 @@ def _check_unique(file: Path, outcomes: list[Outcome]) -> None:
     seen_ids: dict[str, str] = {}
     seen_texts: dict[str, str] = {}
     for outcome in outcomes:
-        line = _line_of(outcome.source)
+        line = source_line(outcome.source)
         if outcome.id in seen_ids:
             raise DatasetError(
                 file,
@@ -267,20 +272,12 @@ def load_value_map(data_dir: str | Path | None = None) -> dict[str, str]:
     root = _airisk_root(data_dir)
     file = _first_existing(root, VALUE_MAP_FILES, "value map")
     if file.suffix == ".json":
-        try:
-            data = json.loads(file.read_text(encoding="utf-8-sig"))
-        except json.JSONDecodeError as ex:
-            raise DatasetError(file, f"not valid JSON: {ex.msg}", line=ex.lineno) from ex
-        if not isinstance(data, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in data.items()
-        ):
-            raise DatasetError(file, "value_map.json must be an object of value -> value class")
-        mapping = {k.strip(): v.strip() for k, v in data.items()}
+        mapping = read_string_map(file, "value_map.json must be an object of value -> value class")
     else:
         mapping = {}
         for line_no, row in read_rows(file):
-            value = _required_text(row, "value", file, line_no)
-            mapping[value] = _required_text(row, "value_class", file, line_no)
+            value = required_text(row, "value", file, line_no)
+            mapping[value] = required_text(row, "value_class", file, line_no)
     if not mapping:
         raise DatasetError(file, "holds no values")
     return mapping
@@ -321,7 +318,7 @@ def load_dilemmas(data_dir: str | Path | None = None) -> list[Dilemma]:
         values: list[tuple[str, ...]] = []
         classes: list[tuple[str, ...]] = []
         for position, (line_no, row) in enumerate(((first_line, first), (second_line, second))):
-            action = _required_text(row, "action", file, line_no)
+            action = required_text(row, "action", file, line_no)
             prefix = _ACTION_PREFIXES[position]
             if not action.startswith(prefix):
                 raise DatasetError(
@@ -345,8 +342,8 @@ def load_dilemmas(data_dir: str | Path | None = None) -> list[Dilemma]:
                 )
             values.append(row_values)
             classes.append(tuple(value_map[v] for v in row_values))
-        text = _required_text(first, "dilemma", file, first_line)
-        if _required_text(second, "dilemma", file, second_line) != text:
+        text = required_text(first, "dilemma", file, first_line)
+        if required_text(second, "dilemma", file, second_line) != text:
             raise DatasetError(
                 file,
                 f"the 'Action 2' row has a different dilemma text from the 'Action 1' row at line "
@@ -372,7 +369,7 @@ def load_dilemmas(data_dir: str | Path | None = None) -> list[Dilemma]:
 
 
 def _airisk_root(data_dir: str | Path | None) -> Path:
-    root = bundled_airisk_dir() if data_dir is None else Path(data_dir).expanduser()
+    root = data_root(data_dir, "airisk")
     if not root.is_dir():
         raise DatasetError(
             root,
@@ -384,9 +381,9 @@ def _airisk_root(data_dir: str | Path | None) -> Path:
 
 
 def _first_existing(root: Path, names: tuple[str, ...], what: str) -> Path:
-    for name in names:
-        if (root / name).is_file():
-            return root / name
+    found = first_file(root, names)
+    if found is not None:
+        return found
     raise DatasetError(
         root,
         f"no {what} found; expected one of {', '.join(names)} in this directory "
@@ -394,32 +391,9 @@ def _first_existing(root: Path, names: tuple[str, ...], what: str) -> Path:
     )
 
 
-def _required_text(row: dict[str, Any], name: str, file: Path, line_no: int) -> str:
-    value = row.get(name)
-    if value is None:
-        raise DatasetError(file, "the field is missing", line=line_no, field=name)
-    if not isinstance(value, str) or not value.strip():
-        raise DatasetError(
-            file, f"the field must be non-empty text, got {value!r}", line=line_no, field=name
-        )
-    return value.strip()
-
-
 def _parse_values(raw: Any, file: Path, line_no: int) -> tuple[str, ...]:
     """A stringified Python list (the published format) or a JSON list of value names."""
-    if raw is None:
-        raise DatasetError(file, "the field is missing", line=line_no, field="values")
-    parsed = raw
-    if isinstance(raw, str):
-        try:
-            parsed = ast.literal_eval(raw.strip())
-        except (ValueError, SyntaxError) as ex:
-            raise DatasetError(
-                file,
-                f"values must be a list such as \"['privacy', 'honesty']\", got {raw[:60]!r}",
-                line=line_no,
-                field="values",
-            ) from ex
+    parsed = literal_list(raw, file, line_no, "values", "['privacy', 'honesty']")
     if not isinstance(parsed, list | tuple) or not all(
         isinstance(v, str) and v.strip() for v in parsed
     ):
@@ -431,8 +405,3 @@ def _parse_values(raw: Any, file: Path, line_no: int) -> tuple[str, ...]:
         )
     # An empty list is allowed: the action then takes part in no battle (as in the paper's code).
     return tuple(v.strip() for v in parsed)
-
-
-def _line_of(source: str) -> int | None:
-    _, sep, tail = source.rpartition(":")
-    return int(tail) if sep and tail.isdigit() else None

@@ -24,16 +24,11 @@ back).
 from __future__ import annotations
 
 from inspect_ai import Task, task
-from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.dataset import Sample
 
 from alignlab.datasets.judgment import EALM_CONCEPTS, load_mp_ethics, load_qa_ethics
-from alignlab.errors import UnknownTaskError
-from alignlab.scorers.forced_choice import (
-    Calibration,
-    ScoringMethod,
-    forced_choice,
-    forced_choice_scorer,
-)
+from alignlab.scorers.forced_choice import Calibration, ScoringMethod
+from alignlab.tasks._common import ChoiceRun, check_variant, forced_choice_task
 
 VARIANTS = ("default", "reverse")
 CHOICES = ("no", "yes")
@@ -46,13 +41,6 @@ _CONCEPT_LENS = {
     "utilitarianism": "utilitarianism (the overall well-being it brings about)",
     "virtue": "virtue ethics (the character it shows)",
 }
-
-
-def _check_variant(variant: str, task_name: str) -> None:
-    if variant not in VARIANTS:
-        raise UnknownTaskError(
-            f"Unknown prompt variant '{variant}' for {task_name}; use one of {', '.join(VARIANTS)}"
-        )
 
 
 def _question(scenario: str, variant: str, concept: str | None = None) -> str:
@@ -93,7 +81,7 @@ def qa_ethics_samples(
     limit: int | None = None,
 ) -> list[Sample]:
     """Inspect samples for QA-ETHICS: one yes/no question per scenario."""
-    _check_variant(variant, "ealm_qa_ethics")
+    check_variant(variant, VARIANTS, "ealm_qa_ethics")
     return [
         _sample(
             f"qa-{item.id}",
@@ -113,7 +101,7 @@ def mp_ethics_samples(
     limit: int | None = None,
 ) -> list[Sample]:
     """Inspect samples for MP-ETHICS: five questions (one per concept) per scenario."""
-    _check_variant(variant, "ealm_mp_ethics")
+    check_variant(variant, VARIANTS, "ealm_mp_ethics")
     return [
         _sample(
             f"mp-{item.index}-{concept}",
@@ -133,34 +121,17 @@ def mp_ethics_samples(
     ]
 
 
-def _ealm_task(
-    name: str,
-    samples: list[Sample],
-    subset: str,
-    variant: str,
-    split: str,
-    data_dir: str | None,
-    scoring: ScoringMethod,
-    calibration: Calibration,
-) -> Task:
-    return Task(
-        dataset=MemoryDataset(samples, name=f"{subset}_{split}"),
-        solver=forced_choice(scoring=scoring),
-        scorer=forced_choice_scorer(calibration=calibration),
-        name=name,
-        metadata={
-            "family": "ealm",
-            "subset": subset,
-            "variant": variant,
-            "split": split,
-            "calibration": calibration,
-            "scoring": scoring,
-            "data": data_dir or "bundled",
-            "n_choices": len(CHOICES),
-            # MP-ETHICS: a scenario's five questions form a group (exact match over concepts).
-            "group_size": len(EALM_CONCEPTS) if subset == "mp-ethics" else None,
-            "concepts": list(EALM_CONCEPTS) if subset == "mp-ethics" else None,
-        },
+def _ealm_task(name: str, samples: list[Sample], run: ChoiceRun) -> Task:
+    # MP-ETHICS: a scenario's five questions form a group (exact match over concepts).
+    grouped = run.subset == "mp-ethics"
+    return forced_choice_task(
+        name,
+        f"{run.subset}_{run.split}",
+        samples,
+        run,
+        n_choices=len(CHOICES),
+        group_size=len(EALM_CONCEPTS) if grouped else None,
+        concepts=list(EALM_CONCEPTS) if grouped else None,
     )
 
 
@@ -176,9 +147,8 @@ def ealm_qa_ethics(
 ) -> Task:
     """QA-ETHICS: is the scenario ethical? (``seed`` is accepted for a uniform interface.)"""
     samples = qa_ethics_samples(variant, data_dir, split, limit)
-    return _ealm_task(
-        "ealm_qa_ethics", samples, "qa-ethics", variant, split, data_dir, scoring, calibration
-    )
+    run = ChoiceRun("ealm", "qa-ethics", variant, split, data_dir, scoring, calibration)
+    return _ealm_task("ealm_qa_ethics", samples, run)
 
 
 @task
@@ -193,6 +163,5 @@ def ealm_mp_ethics(
 ) -> Task:
     """MP-ETHICS: is the scenario ethical under each of five concepts? ``limit``: scenarios."""
     samples = mp_ethics_samples(variant, data_dir, split, limit)
-    return _ealm_task(
-        "ealm_mp_ethics", samples, "mp-ethics", variant, split, data_dir, scoring, calibration
-    )
+    run = ChoiceRun("ealm", "mp-ethics", variant, split, data_dir, scoring, calibration)
+    return _ealm_task("ealm_mp_ethics", samples, run)

@@ -45,6 +45,7 @@ from inspect_ai.solver import TaskState
 from alignlab.datasets.values import Dilemma, load_dilemmas
 from alignlab.errors import UnknownTaskError
 from alignlab.scorers.forced_choice import STORE_KEY, ScoringMethod, forced_choice, unparsed_rate
+from alignlab.tasks._common import check_variant, whole_groups
 
 Choice = Literal["Action 1", "Action 2", "NA"]
 NaMode = Literal["paper", "skip"]
@@ -70,11 +71,7 @@ _ANSWER_WORDS = {"words": ACTIONS, "number": ("1", "2")}
 
 def litmus_prompt(dilemma: str, variant: str = "paper", answer_format: str = "words") -> str:
     """The user message for one dilemma (the paper's, or with the actions' meanings swapped)."""
-    if variant not in _MEANINGS:
-        raise UnknownTaskError(
-            f"Unknown prompt variant '{variant}' for litmus_dilemmas; "
-            f"use one of {', '.join(VARIANTS)}"
-        )
+    check_variant(variant, VARIANTS, TASK_NAME)
     first, second = _MEANINGS[variant]
     answer_1, answer_2 = _ANSWER_WORDS[answer_format]
     instruction = _INSTRUCTION.format(
@@ -138,19 +135,14 @@ def litmus_dilemmas(
         seed: a non-zero seed shuffles the dilemmas before ``limit``.
         na: how NA answers enter the battles: ``paper`` or ``skip``.
     """
-    if variant not in VARIANTS:
-        raise UnknownTaskError(
-            f"Unknown prompt variant '{variant}' for litmus_dilemmas; "
-            f"use one of {', '.join(VARIANTS)}"
-        )
+    check_variant(variant, VARIANTS, TASK_NAME)
     if na not in NA_MODES:
         raise UnknownTaskError(f"Unknown NA mode '{na}'; use one of {', '.join(NA_MODES)}")
     dilemmas = load_dilemmas(data_dir)
     if seed:
         dilemmas = list(dilemmas)
         random.Random(seed).shuffle(dilemmas)
-    if limit is not None:
-        dilemmas = dilemmas[: max(1, limit)]
+    dilemmas = whole_groups(dilemmas, limit)
     answer_format = "number" if scoring == "logprob" else "words"
     method: ScoringMethod = "logprob" if scoring == "logprob" else "generate"
     return Task(

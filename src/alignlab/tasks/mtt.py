@@ -45,7 +45,6 @@ from inspect_ai.model import (
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from alignlab.datasets.pluralism import MoralScenario, load_mtt
-from alignlab.errors import UnknownTaskError
 from alignlab.scorers.forced_choice import (
     STORE_KEY,
     Calibration,
@@ -54,6 +53,7 @@ from alignlab.scorers.forced_choice import (
     forced_choice_scorer,
     parse_choice,
 )
+from alignlab.tasks._common import check_option, check_variant
 
 FAMILY = "mtt"
 JUDGMENT_TASK = "mtt_judgment"
@@ -125,11 +125,7 @@ _AB = ["A", "B"]
 
 def judgment_prompt(scenario: str, variant: str = "paper") -> str:
     """The user message asking for a yes/no moral verdict on ``scenario``."""
-    if variant not in _QUESTIONS:
-        raise UnknownTaskError(
-            f"Unknown prompt variant '{variant}' for {JUDGMENT_TASK}; "
-            f"use one of {', '.join(VARIANTS)}"
-        )
+    check_variant(variant, VARIANTS, JUDGMENT_TASK)
     return _JUDGMENT_PROMPT.format(scenario=scenario, question=_QUESTIONS[variant][0])
 
 
@@ -231,17 +227,42 @@ def mtt_judgment(
     solvers = [forced_choice(scoring=scoring)]
     if explain:
         solvers.append(explain_judgment(max_tokens))
+    samples = judgment_samples(data_dir, variant, limit)
+    return _mtt_task(
+        JUDGMENT_TASK,
+        samples,
+        solvers,
+        seed,
+        calibration,
+        data_dir,
+        variant=variant,
+        scoring=scoring,
+    )
+
+
+def _mtt_task(
+    name: str,
+    samples: list[Sample],
+    solvers: list[Solver],
+    seed: int,
+    calibration: Calibration,
+    data_dir: str | None,
+    **options: str,
+) -> Task:
+    """Either Moral Turing Test task: a two-way choice scored by the shared forced-choice scorer.
+
+    ``options`` are the task's own settings, logged after ``family`` and ``kind``.
+    """
     return Task(
-        dataset=MemoryDataset(judgment_samples(data_dir, variant, limit), name=JUDGMENT_TASK),
+        dataset=MemoryDataset(samples, name=name),
         solver=solvers,
         scorer=forced_choice_scorer(calibration=calibration),
         config=GenerateConfig(seed=seed),
-        name=JUDGMENT_TASK,
+        name=name,
         metadata={
             "family": FAMILY,
-            "kind": "judgment",
-            "variant": variant,
-            "scoring": scoring,
+            "kind": name.removeprefix("mtt_"),
+            **options,
             "calibration": calibration,
             "data": data_dir or "bundled",
             "n_choices": 2,
@@ -265,8 +286,7 @@ def detect_samples(
     With ``ai_text="self"`` the prompt is written by :func:`write_own_judgment`
     at run time; the sample input is a placeholder until then.
     """
-    if ai_text not in ("bundled", "self"):
-        raise UnknownTaskError(f"ai_text must be 'bundled' or 'self', got {ai_text!r}")
+    check_option("ai_text", ai_text, ("bundled", "self"))
     samples = []
     for s in load_mtt(data_dir)[:limit]:
         for position, letter in enumerate(_AB):
@@ -367,31 +387,23 @@ def mtt_detect(
         scoring: how the self-judge's choice is read (shared forced-choice solver).
         calibration: ``contextual`` corrects the judge's A/B letter bias.
     """
-    if variant != "paper":
-        raise UnknownTaskError(f"Unknown prompt variant '{variant}' for {DETECT_TASK}; use paper")
-    if judge not in ("self", "grader"):
-        raise UnknownTaskError(f"judge must be 'self' or 'grader', got {judge!r}")
+    check_variant(variant, ("paper",), DETECT_TASK)
+    check_option("judge", judge, ("self", "grader"))
     solvers: list[Solver] = []
     if ai_text == "self":
         solvers.append(write_own_judgment())
     solvers.append(forced_choice(scoring=scoring) if judge == "self" else grader_choice())
-    return Task(
-        dataset=MemoryDataset(detect_samples(data_dir, limit, ai_text), name=DETECT_TASK),
-        solver=solvers,
-        scorer=forced_choice_scorer(calibration=calibration),
-        config=GenerateConfig(seed=seed),
-        name=DETECT_TASK,
-        metadata={
-            "family": FAMILY,
-            "kind": "detect",
-            "variant": variant,
-            "judge": judge,
-            "ai_text": ai_text,
-            "scoring": scoring if judge == "self" else "generate",
-            "calibration": calibration,
-            "data": data_dir or "bundled",
-            "n_choices": 2,
-        },
+    return _mtt_task(
+        DETECT_TASK,
+        detect_samples(data_dir, limit, ai_text),
+        solvers,
+        seed,
+        calibration,
+        data_dir,
+        variant=variant,
+        judge=judge,
+        ai_text=ai_text,
+        scoring=scoring if judge == "self" else "generate",
     )
 
 

@@ -89,6 +89,7 @@ from alignlab.scorers.forced_choice import (
     parse_choice,
     unparsed_rate,
 )
+from alignlab.tasks._common import check_option, check_variant
 
 FAMILY = "pluralism"
 DISTRIBUTIONAL_TASK = "pluralism_distributional"
@@ -166,11 +167,7 @@ def opinion_prompt(
 
 def _display_order(n: int, variant: str) -> list[int]:
     """Original option index shown at each position."""
-    if variant not in OPINION_VARIANTS:
-        raise UnknownTaskError(
-            f"Unknown prompt variant '{variant}' for opinion questions; "
-            f"use one of {', '.join(OPINION_VARIANTS)}"
-        )
+    check_variant(variant, OPINION_VARIANTS, "opinion questions")
     order = list(range(n))
     return order[::-1] if variant == "reverse" else order
 
@@ -435,8 +432,7 @@ def opinion_distribution_scorer(calibration: Calibration = "none") -> Scorer:
     calibrated distributions, ``js`` per group, ``closest``, and the sample's
     question, groups and steering group, so reports can recompute everything.
     """
-    if calibration not in ("none", "contextual"):
-        raise UnknownTaskError(f"calibration must be 'none' or 'contextual', got {calibration!r}")
+    check_option("calibration", calibration, ("none", "contextual"))
 
     async def score(state: TaskState, target: Target) -> Score:
         store = dict(state.store.items())
@@ -603,11 +599,7 @@ def overton_samples(
     data_dir: str | None = None, variant: str = "plain", limit: int | None = None
 ) -> list[Sample]:
     """One sample per open question (the first ``limit``)."""
-    if variant not in _OVERTON_PROMPTS:
-        raise UnknownTaskError(
-            f"Unknown prompt variant '{variant}' for {OVERTON_TASK}; "
-            f"use one of {', '.join(OVERTON_VARIANTS)}"
-        )
+    check_variant(variant, OVERTON_VARIANTS, OVERTON_TASK)
     return [
         Sample(
             id=f"ov-{q.id}",
@@ -662,8 +654,7 @@ def overton_coverage_scorer(
     grader's verdict, the covered flags, the judge and the threshold, so a
     report can recompute coverage at another threshold.
     """
-    if judge not in ("embedding", "grader"):
-        raise UnknownTaskError(f"judge must be 'embedding' or 'grader', got {judge!r}")
+    check_option("judge", judge, ("embedding", "grader"))
     if not 0.0 < threshold <= 1.0:
         raise UnknownTaskError(f"threshold must be in (0, 1], got {threshold}")
 
@@ -754,8 +745,7 @@ def jury_samples(
     data_dir: str | None = None, limit: int | None = None, jurors: JurorSource = "model"
 ) -> list[Sample]:
     """One sample per (item, juror, candidate) for the first ``limit`` items."""
-    if jurors not in ("model", "constructed"):
-        raise UnknownTaskError(f"jurors must be 'model' or 'constructed', got {jurors!r}")
+    check_option("jurors", jurors, ("model", "constructed"))
     jury, items = load_jury(data_dir)
     items = items[:limit]
     if jurors == "constructed":
@@ -903,8 +893,7 @@ def pluralism_jury(
         jurors: ``model`` (the model plays each juror) or ``constructed`` (the shipped ratings).
         scoring: how a model juror's rating is read (``auto``: digit log-probabilities).
     """
-    if variant != "paper":
-        raise UnknownTaskError(f"Unknown prompt variant '{variant}' for {JURY_TASK}; use paper")
+    check_variant(variant, ("paper",), JURY_TASK)
     return Task(
         dataset=MemoryDataset(jury_samples(data_dir, limit, jurors), name=JURY_TASK),
         solver=constructed_rating() if jurors == "constructed" else forced_choice(scoring=scoring),

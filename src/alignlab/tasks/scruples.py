@@ -72,6 +72,7 @@ from alignlab.scorers.forced_choice import (
     parse_choice,
     unparsed_rate,
 )
+from alignlab.tasks._common import check_variant
 
 DistributionMethod = Literal["auto", "logprob", "sample"]
 
@@ -363,7 +364,7 @@ def anecdote_samples(
     Binarised items whose RIGHT and WRONG counts are both zero (only INFO
     comments) are left out: they have no binarised distribution.
     """
-    _check_variant(variant, ANECDOTE_VARIANTS, "scruples_anecdotes")
+    check_variant(variant, ANECDOTE_VARIANTS, "scruples_anecdotes")
     labels = BINARIZED_LABELS if binarize else SCRUPLES_LABELS
     subset = "anecdotes (binarized)" if binarize else "anecdotes"
     samples = []
@@ -387,7 +388,7 @@ def dilemma_samples(
     seed: int = 0,
 ) -> list[Sample]:
     """Inspect samples for Scruples Dilemmas (labels: the two actions; counts: 'less ethical')."""
-    _check_variant(variant, DILEMMA_VARIANTS, "scruples_dilemmas")
+    check_variant(variant, DILEMMA_VARIANTS, "scruples_dilemmas")
     samples = []
     for item in load_scruples_dilemmas(data_dir, split)[:limit]:
         rendered = _render_dilemma(item, variant, seed)
@@ -404,13 +405,6 @@ def dilemma_samples(
             )
         )
     return samples
-
-
-def _check_variant(variant: str, known: Sequence[str], task_name: str) -> None:
-    if variant not in known:
-        raise UnknownTaskError(
-            f"Unknown prompt variant '{variant}' for {task_name}; use one of {', '.join(known)}"
-        )
 
 
 def _scruples_task(

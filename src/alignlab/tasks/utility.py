@@ -83,6 +83,7 @@ from alignlab.scorers.forced_choice import (
     forced_choice,
     unparsed_rate,
 )
+from alignlab.tasks._common import check_variant, whole_groups
 
 PairDesign = Literal["triads", "random", "all", "active"]
 Unparseable = Literal["distribution", "skip"]
@@ -123,11 +124,7 @@ _SAMPLE_ID = re.compile(r"^u-(\d+)-(\d+)-(orig|flip)$")
 
 def utility_prompt(option_a: str, option_b: str, variant: str = "paper") -> str:
     """The user message asking which of two outcomes the model prefers."""
-    if variant not in _PROMPTS:
-        raise UnknownTaskError(
-            f"Unknown prompt variant '{variant}' for utility_pairs; "
-            f"use one of {', '.join(VARIANTS)}"
-        )
+    check_variant(variant, VARIANTS, TASK_NAME)
     return _PROMPTS[variant].format(option_A=option_a, option_B=option_b)
 
 
@@ -303,11 +300,7 @@ def utility_pairs(
         prior_log: for ``pairs="active"``: an eval log file or directory
             holding earlier rounds on the same outcomes.
     """
-    if variant not in VARIANTS:
-        raise UnknownTaskError(
-            f"Unknown prompt variant '{variant}' for utility_pairs; "
-            f"use one of {', '.join(VARIANTS)}"
-        )
+    check_variant(variant, VARIANTS, TASK_NAME)
     if unparseable not in ("distribution", "skip"):
         raise UnknownTaskError(
             f"Unknown unparseable mode '{unparseable}'; use 'distribution' or 'skip'"
@@ -331,8 +324,7 @@ def utility_pairs(
         asked, fit = prior_round(prior_log, outcomes)
     chosen = pair_design(len(outcomes), pairs, n_pairs, seed, asked=asked, fit=fit)
     samples = utility_samples(outcomes, chosen, variant)
-    if limit is not None:
-        samples = samples[: max(2, (limit // 2) * 2)]
+    samples = whole_groups(samples, limit, 2)
     generating = scoring == "generate"
     n_epochs = epochs if epochs is not None else (GENERATE_EPOCHS if generating else 1)
     max_tokens = REASONING_MAX_TOKENS if variant == "reasoning" else GENERATE_MAX_TOKENS
