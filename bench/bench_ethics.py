@@ -468,6 +468,7 @@ def main() -> None:
             "engine": lambda: child_engine(args.work),
             "gen-raw": lambda: child_gen_raw(args.work),
             "gen-inspect": lambda: child_gen_inspect(args.work),
+            "prompts": lambda: write_prompts(args.work / "data", args.work, args.items),
         }[args.child]()
         return
 
@@ -485,9 +486,15 @@ def run_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     env = child_env()
     data_dir = work / "data"
     write_dataset(data_dir, args.items)
-    write_prompts(data_dir, work, args.items)
-    alignlab_bin = str(Path(sys.executable).parent / "alignlab")
     me = [sys.executable, str(Path(__file__).resolve())]
+    # Tokenising loads the model: done in a child, because a child's peak RSS
+    # (``ru_maxrss``) starts from its parent's at fork and survives ``exec``.
+    subprocess.run(
+        [*me, "--child", "prompts", "--work", str(work), "--items", str(args.items)],
+        env=env,
+        check=True,
+    )
+    alignlab_bin = str(Path(sys.executable).parent / "alignlab")
     cores = os.cpu_count() or 1
     print(
         f"alignlab benchmark: {args.items} ETHICS-commonsense items, median of {args.repeats}, "
@@ -529,11 +536,11 @@ def run_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
     gen: dict[str, list[Run]] = {}
     if not args.skip_generation:
-        for mode in ("gen-raw", "gen-inspect"):
-            gen[mode] = [
-                measure([*me, "--child", mode, "--work", str(work)], env, args)
-                for _ in range(args.repeats)
-            ]
+        # Interleaved, so that a slow spell of the machine hits both sides alike.
+        gen = {"gen-raw": [], "gen-inspect": []}
+        for _ in range(args.repeats + 1):
+            for mode in gen:
+                gen[mode].append(measure([*me, "--child", mode, "--work", str(work)], env, args))
 
     agreement = compare_logprobs(work, log_dir)
 

@@ -1,26 +1,30 @@
-"""Inspect ``eval_set`` defaults, as measured with ``bench/bench_ethics.py`` (``bench/README.md``).
+"""Run settings chosen by measurement with ``bench/bench_ethics.py`` (see ``bench/README.md``).
 
 ``EVAL_SET_DEFAULTS`` holds the keyword arguments worth passing to Inspect's
 ``eval_set`` for speed or memory; explicit per-call arguments take precedence
 (merge as ``{**EVAL_SET_DEFAULTS, **explicit}``). It is empty on purpose: on
-200 ETHICS-commonsense items (2 cores, median of 3), none of the candidates
-changed wall time, CPU time or peak RSS beyond run-to-run noise (about 0.3 s):
+200 ETHICS-commonsense items (2 cores, in-process, two runs each), none of the
+candidates changed wall time, CPU time or peak RSS beyond run-to-run noise:
 
-==========================================  ========  =======  =======
-eval_set arguments                           wall s    CPU s    peak MB
-==========================================  ========  =======  =======
-Inspect defaults                             27.3      47.5     528
-score_display=False, log_realtime=False      27.3      47.5     528
-  ... and max_samples=16 (default 64)        27.3      47.7     527
-  ... and log_buffer=50 (default 10)         27.3      47.8     528
-==========================================  ========  =======  =======
+==========================================  ===========  ===========  =======
+eval_set arguments                           wall s       CPU s        peak MB
+==========================================  ===========  ===========  =======
+Inspect defaults                             25.0, 24.8   46.2, 46.0   348
+log_realtime=False                           25.7, 24.9   47.3, 46.0   345
+ctl_server=False                             25.7, 24.7   47.7, 46.1   337
+log_realtime=False, ctl_server=False         24.1, 24.2   44.6, 45.0   334
+==========================================  ===========  ===========  =======
 
-The time goes to llama.cpp (about 40 of the 47.5 CPU seconds) and to imports
-(about 4 s, see the README); Inspect's per-sample work is about 17 ms a sample.
-``log_realtime=False`` would also turn off live viewing in ``inspect view``, so
-it is not worth it. ``score_display=False`` bounds Inspect's running-metric
-recomputation, which is throttled to at most ~10% of one core; consider it for
-very long runs with ``--display none``, where nothing shows those metrics.
+(An earlier round found the same for ``score_display``, ``max_samples`` and
+``log_buffer``.) ``log_realtime=False`` would also turn off live viewing in
+``inspect view`` and ``ctl_server=False`` the ``inspect ctl`` channel, so a
+second at most is not worth either.
+
+What did matter is what gets imported: Inspect loads every installed package's
+``inspect_ai`` entry point at the start of an eval, and inspect-evals' entry
+point imports all of its evals. :func:`preload_entry_points` skips that
+(peak RSS 540 -> 390 MB, about 2 s); keeping scipy out of the scoring path
+saved another 60 MB.
 """
 
 from __future__ import annotations

@@ -1,0 +1,52 @@
+"""Entry-point preloading: inspect-evals' registry stays unimported unless a task needs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from alignlab.models.perf import preload_entry_points
+    needed = set(json.loads(sys.argv[1]))
+    skipped = preload_entry_points(needed)
+    from inspect_ai.model import get_model
+    from inspect_ai._util.registry import registry_find
+    # Inspect's own lookups no longer load anything on a miss...
+    registry_find(lambda info: False)
+    get_model("alignlab/smollm2")  # ...and our provider (an entry point) still resolves
+    print(json.dumps({
+        "skipped": skipped,
+        "evals_loaded": "inspect_evals._registry" in sys.modules,
+    }))
+    """
+)
+
+
+def _run(needed: list[str]) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(needed)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_task_only_entry_points_are_skipped() -> None:
+    pytest.importorskip("inspect_evals")
+    result = _run([])
+    assert result == {"skipped": ["inspect_evals"], "evals_loaded": False}
+
+
+def test_needed_task_package_is_loaded() -> None:
+    pytest.importorskip("inspect_evals")
+    result = _run(["inspect_evals"])
+    assert result == {"skipped": [], "evals_loaded": True}
