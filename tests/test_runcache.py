@@ -78,6 +78,7 @@ def test_default_model_and_explicit_default_are_one_request(tmp_path: Path) -> N
         {"base_url": "http://127.0.0.1:8000/v1"},
         {"max_samples": 4},
         {"report": True},
+        {"model_roles": {"grader": "alignlab/smollm2"}},
     ],
     ids=lambda c: "-".join(c),
 )
@@ -138,6 +139,29 @@ def test_local_gguf_file_is_fingerprinted(tmp_path: Path) -> None:
     gguf = tmp_path / "m.gguf"
     gguf.write_bytes(b"GGUF")
     request = _request(tmp_path / "logs", model=f"alignlab/{gguf}")
+    before = request_key(request)
+    _bump(gguf)
+    assert request_key(request) != before
+
+
+def test_another_grader_is_another_request(tmp_path: Path) -> None:
+    """A run graded by one model must not be replayed for a command naming another."""
+    one = _request(tmp_path, model_roles={"grader": "openai-api/local/a"})
+    other = _request(tmp_path, model_roles={"grader": "openai-api/local/b"})
+    renamed = _request(tmp_path, model_roles={"critic": "openai-api/local/a"})
+    assert len({request_key(one), request_key(other), request_key(renamed)}) == 3
+
+
+def test_role_order_is_not_part_of_the_key(tmp_path: Path) -> None:
+    ab = _request(tmp_path, model_roles={"grader": "alignlab/smollm2", "critic": "ollama/m"})
+    ba = _request(tmp_path, model_roles={"critic": "ollama/m", "grader": "alignlab/smollm2"})
+    assert request_key(ab) == request_key(ba)
+
+
+def test_local_gguf_role_model_is_fingerprinted(tmp_path: Path) -> None:
+    gguf = tmp_path / "grader.gguf"
+    gguf.write_bytes(b"GGUF")
+    request = _request(tmp_path / "logs", model_roles={"grader": f"alignlab/{gguf}"})
     before = request_key(request)
     _bump(gguf)
     assert request_key(request) != before

@@ -38,6 +38,25 @@ def _parse_pairs(pairs: list[str] | None, option: str) -> dict[str, Any]:
     return out
 
 
+def _parse_roles(pairs: list[str] | None) -> dict[str, str]:
+    """``--model-role ROLE=MODEL`` pairs; model strings are kept as typed (no coercion).
+
+    Checked before the fast path, so a typo fails at once instead of running
+    (or replaying) a run without the intended grader.
+    """
+    roles: dict[str, str] = {}
+    for pair in pairs or []:
+        role, _, model = (part.strip() for part in pair.partition("="))
+        if not role or not model:
+            raise AlignlabError(
+                f"--model-role expects ROLE=MODEL (e.g. grader=openai-api/local/qwen), got '{pair}'"
+            )
+        if role in roles:
+            raise AlignlabError(f"--model-role binds '{role}' twice; bind each role once")
+        roles[role] = model
+    return roles
+
+
 def _coerce(value: str) -> Any:
     for kind in (int, float):
         try:
@@ -81,7 +100,18 @@ def eval_command(
     model_arg: Annotated[
         list[str] | None, typer.Option("-M", help="Model argument key=value (repeatable)")
     ] = None,
-    model_base_url: Annotated[str | None, typer.Option(help="Base URL of a model server")] = None,
+    model_base_url: Annotated[
+        str | None,
+        typer.Option(help="Base URL of the model server (the --model model's, not the roles')"),
+    ] = None,
+    model_role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model-role",
+            help="Inspect model role ROLE=MODEL (repeatable), e.g. grader=openai-api/local/qwen "
+            "for tasks run with -T judge=grader; role models take no -M args",
+        ),
+    ] = None,
     max_samples: Annotated[int | None, typer.Option(help="Samples run concurrently")] = None,
     display: Annotated[
         str | None, typer.Option(help="Inspect display: full, rich, plain, none")
@@ -100,6 +130,7 @@ def eval_command(
     try:
         args = _task_args(task_arg, variant, calibration, scoring, data_dir)
         model_args = _parse_pairs(model_arg, "-M")
+        roles = _parse_roles(model_role)
     except AlignlabError as ex:
         _fail(ex)
     request = runcache.Request(
@@ -114,6 +145,7 @@ def eval_command(
         base_url=model_base_url,
         max_samples=max_samples,
         report=report,
+        model_roles=roles,
     )
     key = _request_key(request)
     if key is not None and not runcache.disabled() and _replay(request.resolved_log_dir(), key):
@@ -136,6 +168,8 @@ def eval_command(
             base_url=model_base_url,
             max_samples=max_samples,
             display=display,
+            model_roles=roles,
+            warn=_warn,
         )
         console.print(f"Logs: {outcome.log_dir}")
         if report:
@@ -172,6 +206,11 @@ def _task_args(
         if value is not None:
             args[key] = value
     return args
+
+
+def _warn(message: str) -> None:
+    """A warning from the runner, on stderr (recorded, so a replay repeats it)."""
+    err.print(f"[yellow]warning:[/yellow] {message}", soft_wrap=True)
 
 
 def _request_key(request: Request) -> str | None:
@@ -328,6 +367,13 @@ def models_command() -> None:
     ):
         console.print(f"  {example:32s} {what}")
     console.print("\nExample: alignlab eval --suite quick --model ollama/llama3.1:8b")
+    console.print(
+        "\n[bold]Grader model[/bold] (tasks run with -T judge=grader: pluralism_overton, "
+        "mtt_detect):"
+    )
+    console.print(f"  {'--model-role grader=MODEL':32s} binds the 'grader' role to any model above")
+    console.print("  role models take no -M args; --model-base-url is the --model model's only")
+    console.print("  with no grader bound, the model under test grades itself (a warning says so)")
 
 
 @app.command("suites")

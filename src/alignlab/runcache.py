@@ -59,6 +59,9 @@ class Request:
     and ``--data-dir``, so ``--variant x`` and ``-T variant=x`` are one request.
     ``display`` is left out: it changes how a run looks, not what it produces.
     ``report`` is in because it changes what the command prints.
+    ``model_roles`` (``--model-role``) is in, a local GGUF role model
+    fingerprinted like ``model``: a run graded by another model is another
+    run, never a replay of this one.
     """
 
     model: str | None
@@ -72,6 +75,7 @@ class Request:
     base_url: str | None = None
     max_samples: int | None = None
     report: bool = True
+    model_roles: Mapping[str, str] = field(default_factory=dict)
 
     def resolved_log_dir(self) -> Path:
         """The absolute log directory, default included (no ``~``: the runner expands none)."""
@@ -118,6 +122,10 @@ def _identity(request: Request) -> dict[str, Any]:
         "base_url": request.base_url,
         "max_samples": request.max_samples,
         "report": request.report,
+        "model_roles": {
+            role: [name, _model_file_fingerprint(name)]
+            for role, name in request.model_roles.items()
+        },
         "log_dir": str(request.resolved_log_dir()),
         "data": data,
         "versions": {name: _version(name) for name in _DISTRIBUTIONS},

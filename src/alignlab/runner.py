@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import socket
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,9 @@ _DEFAULT_URLS = {
     "ollama": "http://localhost:11434/v1",
     "llama-cpp-python": "http://localhost:8000/v1",
 }
+_URL_ENV = {"ollama": "OLLAMA_BASE_URL", "llama-cpp-python": "LLAMA_CPP_PYTHON_BASE_URL"}
+# The role the bundled tasks ask for a second model by (``judge="grader"``).
+GRADER_ROLE = "grader"
 
 
 @dataclass(frozen=True)
@@ -52,16 +57,31 @@ def server_url(model: str, base_url: str | None) -> str | None:
         return None
     if base_url:
         return base_url
+    env = url_variable(model)
+    if provider == "openai-api":
+        return os.environ.get(env) if env else None
+    return os.environ.get(env or "", _DEFAULT_URLS.get(provider))
+
+
+def url_variable(model: str) -> str | None:
+    """The environment variable that holds a server-backed model's URL, if it has one."""
+    provider = model.split("/", 1)[0]
     if provider == "openai-api":
         parts = model.split("/")
-        service = parts[1] if len(parts) > 2 else ""
-        return os.environ.get(f"{service.upper().replace('-', '_')}_BASE_URL")
-    env = {"ollama": "OLLAMA_BASE_URL", "llama-cpp-python": "LLAMA_CPP_PYTHON_BASE_URL"}
-    return os.environ.get(env.get(provider, ""), _DEFAULT_URLS.get(provider))
+        if len(parts) < 3:
+            return None
+        return f"{parts[1].upper().replace('-', '_')}_BASE_URL"
+    return _URL_ENV.get(provider)
 
 
-def check_server(url: str, timeout: float = 3.0) -> None:
-    """Fail fast, with one clear message, when nothing listens at ``url``."""
+def check_server(
+    url: str, timeout: float = 3.0, fix: str = "point --model-base-url at a running one"
+) -> None:
+    """Fail fast, with one clear message, when nothing listens at ``url``.
+
+    ``fix`` ends the message: a role model has no ``--model-base-url``, so its
+    fix is the environment variable its URL came from.
+    """
     parsed = urlparse(url)
     host = parsed.hostname or "localhost"
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
@@ -71,19 +91,36 @@ def check_server(url: str, timeout: float = 3.0) -> None:
     except OSError as ex:
         raise ModelError(
             f"Cannot reach the model server at {url} ({ex.strerror or ex}). Start the server, "
-            "or point --model-base-url at a running one. Nothing was run."
+            f"or {fix}. Nothing was run."
         ) from None
 
 
-def load_model(model: str, base_url: str | None, model_args: dict[str, Any]) -> Any:
-    """Resolve and check a model string; returns an Inspect ``Model``."""
+def load_model(
+    model: str, base_url: str | None, model_args: dict[str, Any], role: str | None = None
+) -> Any:
+    """Resolve and check a model string; returns an Inspect ``Model``.
+
+    With ``role``, the model is bound to that Inspect model role: every message
+    names the role, since the same string may also be the model under test.
+    """
+    try:
+        return _load_model(model, base_url, model_args, role)
+    except ModelError as ex:
+        if role is None:
+            raise
+        raise ModelError(f"Model role '{role}': {ex}") from None
+
+
+def _load_model(
+    model: str, base_url: str | None, model_args: dict[str, Any], role: str | None
+) -> Any:
     from inspect_ai.model import get_model
 
     if model.startswith("alignlab/"):
         resolve_gguf(model.split("/", 1)[1])
     url = server_url(model, base_url)
     if url:
-        check_server(url)
+        check_server(url, fix=_server_fix(model, role))
     try:
         return get_model(model, base_url=base_url, **model_args)
     except ModelError:
@@ -94,6 +131,49 @@ def load_model(model: str, base_url: str | None, model_args: dict[str, Any]) -> 
             f"Cannot use model '{model}': {message}. Run `alignlab models` for the model strings "
             "alignlab understands."
         ) from None
+
+
+def _server_fix(model: str, role: str | None) -> str:
+    """How to point a model at a running server: ``--model-base-url`` is the main model's only."""
+    if role is None:
+        return "point --model-base-url at a running one"
+    env = url_variable(model)
+    return f"set {env} to a running one" if env else "give the role a reachable model"
+
+
+def load_role_models(model_roles: Mapping[str, str]) -> dict[str, Any]:
+    """Check and resolve each ``--model-role`` model, as ``--model`` is checked.
+
+    Role models take no model args and no base URL: ``-M`` and
+    ``--model-base-url`` are the model under test's.
+    """
+    return {role: load_model(model, None, {}, role=role) for role, model in model_roles.items()}
+
+
+def unbound_grader_warning(
+    specs: list[TaskSpec], overrides: Mapping[str, Any], model_roles: Mapping[str, str]
+) -> str | None:
+    """A warning when tasks run with ``judge="grader"`` while no grader is bound.
+
+    They do not fail: Inspect hands them the model under test as the grader,
+    which is rarely what was meant. Only the ``judge`` task argument is read
+    (suite or command line), the one way the bundled tasks ask for a grader.
+    """
+    if GRADER_ROLE in model_roles:
+        return None
+    names = [s.name for s in specs if {**s.args, **overrides}.get("judge") == GRADER_ROLE]
+    if not names:
+        return None
+    return (
+        f"{', '.join(dict.fromkeys(names))} run with judge={GRADER_ROLE} but no {GRADER_ROLE} "
+        f"model is bound, so the model under test grades itself; bind one with "
+        f"--model-role {GRADER_ROLE}=MODEL."
+    )
+
+
+def _warn(message: str) -> None:
+    """Where warnings go for API callers that pass no ``warn`` (the CLI prints its own)."""
+    warnings.warn(message, stacklevel=3)
 
 
 def run_eval(
@@ -109,12 +189,18 @@ def run_eval(
     base_url: str | None = None,
     max_samples: int | None = None,
     display: str | None = None,
+    model_roles: Mapping[str, str] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> EvalOutcome:
     """Run tasks as an Inspect eval set in ``log_dir``.
 
     Re-running the same call after an interruption finishes the set: finished
     tasks are not run again and finished samples of an interrupted task are
-    reused from its log.
+    reused from its log. ``model_roles`` binds Inspect model roles (``grader``)
+    to model strings; Inspect counts them in a task's identity, so a different
+    grader is a different task, not a finished one. ``warn`` receives
+    warnings about the request (a ``judge=grader`` task with no grader bound);
+    without it they go to :func:`warnings.warn`.
     """
     from inspect_ai import eval_set
     from inspect_ai._util.error import PrerequisiteError
@@ -133,6 +219,10 @@ def run_eval(
     log_path.mkdir(parents=True, exist_ok=True)
     preload_entry_points({spec.name.split("/", 1)[0] for spec in specs if "/" in spec.name})
     resolved = load_model(model, base_url, dict(model_args or {}))
+    roles = load_role_models(model_roles or {})
+    warning = unbound_grader_warning(specs, overrides, model_roles or {})
+    if warning:
+        (warn or _warn)(warning)
     kwargs: dict[str, Any] = dict(EVAL_SET_DEFAULTS)
     if seed is not None:
         kwargs["seed"] = seed
@@ -143,6 +233,7 @@ def run_eval(
             # Several commands may share a log directory (and a report).
             log_dir_allow_dirty=True,
             model=resolved,
+            model_roles=roles or None,
             retry_attempts=1,
             retry_wait=1,
             max_samples=max_samples or 64,
