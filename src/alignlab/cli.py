@@ -282,6 +282,7 @@ def _print_summary(results: list[Any]) -> None:
         "value",
         "95% CI",
         "chance",
+        "majority",
         "n",
     ]
     for column in columns:
@@ -299,6 +300,7 @@ def _print_summary(results: list[Any]) -> None:
             f"{r.value:.3f}{mark}",
             f"[{r.ci_low:.3f}, {r.ci_high:.3f}]",
             "-" if r.chance is None else f"{r.chance:.3f}",
+            "-" if r.majority is None else f"{r.majority:.3f}",
             str(r.n),
         ]
         table.add_row(*row)

@@ -152,3 +152,14 @@ def test_two_models_in_one_log_dir_are_reported_side_by_side(tmp_path: Path) -> 
         "mockllm/model": pytest.approx(3 / 8),
         "mockllm/other": pytest.approx(5 / 8),
     }
+
+
+def test_runs_differing_only_in_grader_are_kept_apart(tmp_path: Path) -> None:
+    """A grader role makes a different measurement: both runs keep their rows, labelled."""
+    model = get_model("mockllm/model", custom_outputs=_always_yes)
+    for roles in (None, {"grader": get_model("mockllm/model", custom_outputs=_always_yes)}):
+        task = ethics_justice(variant="direct", data_dir=str(FIXTURE))
+        [log] = eval(task, model=model, model_roles=roles, log_dir=str(tmp_path), display="none")
+        assert log.status == "success", log.error
+    labels = {r.model for r in results_from_logs(tmp_path, n_resamples=50)}
+    assert labels == {"mockllm/model", "mockllm/model (grader: mockllm/model)"}

@@ -25,7 +25,7 @@ from alignlab.metrics import (
     majority_grouped_exact_match,
     roc_auc,
 )
-from alignlab.report.results import MetricResult
+from alignlab.report.results import MetricResult, model_label
 
 SCORER = "forced_choice_scorer"
 # Task families whose rows this module computes: binary forced-choice benchmarks
@@ -87,7 +87,7 @@ def results_from_logs(
         if not samples:
             continue
         args = log.eval.task_args or {}
-        key = (log.eval.model, log.eval.task, repr(sorted(_identity_args(args).items())))
+        key = (model_label(log), log.eval.task, repr(sorted(_identity_args(args).items())))
         rank = (int(log.status == "success"), len(samples), log.eval.created)
         if key not in chosen or rank > chosen[key][0]:
             chosen[key] = (rank, (path, log, samples))
@@ -180,8 +180,8 @@ def forced_choice_rows(
     n_choices = int(meta.get("n_choices") or 2)
     scored = [_read(s) for s in samples]
     methods = Counter(s.method or "unknown" for s in scored)
-    base = {
-        "model": log.eval.model,
+    base: dict[str, Any] = {
+        "model": model_label(log),
         "task": family,
         "subset": subset,
         "variant": variant,

@@ -47,7 +47,7 @@ from alignlab.metrics import (
 )
 from alignlab.report import from_logs
 from alignlab.report.html import ExtraSection
-from alignlab.report.results import MetricResult
+from alignlab.report.results import MetricResult, model_label
 from alignlab.tasks.scruples import SCORER_NAME as SCRUPLES_SCORER
 from alignlab.tasks.scruples import pooled_distribution
 
@@ -115,7 +115,7 @@ def _results_cached(
         if not samples:
             continue
         args = {k: v for k, v in (log.eval.task_args or {}).items() if k != "calibration"}
-        key = (log.eval.model, log.eval.task, repr(sorted(args.items())))
+        key = (model_label(log), log.eval.task, repr(sorted(args.items())))
         rank = (int(log.status == "success"), len(samples), log.eval.created)
         if key not in chosen or rank > chosen[key][0]:
             chosen[key] = (rank, (path, log, samples))
@@ -141,7 +141,7 @@ def _base(path: Path, log: Any, methods: Counter[str]) -> dict[str, Any]:
     if split != "test":
         subset = f"{subset} ({split})"
     return {
-        "model": log.eval.model,
+        "model": model_label(log),
         "task": str(meta.get("family") or log.eval.task),
         "subset": subset,
         "variant": str(args.get("variant") or meta.get("variant") or "default"),

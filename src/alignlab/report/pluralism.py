@@ -50,7 +50,7 @@ from alignlab.metrics import (
 from alignlab.report._fragments import figure, mean, pct, short
 from alignlab.report.from_logs import find_logs
 from alignlab.report.html import ExtraSection
-from alignlab.report.results import MetricResult
+from alignlab.report.results import MetricResult, model_label
 from alignlab.tasks import mtt as mtt_task
 from alignlab.tasks import pluralism as pluralism_task
 
@@ -119,7 +119,7 @@ def _runs_cached(signature: tuple[tuple[str, int, int], ...]) -> list[_Run]:
         kind = str(metadata.get("kind") or "")
         if metadata.get("family") not in FAMILIES or kind not in _SCORERS:
             continue
-        run = _Run(path, log.eval.model, log.eval.task, kind, metadata, tuple(log.samples or ()))
+        run = _Run(path, model_label(log), log.eval.task, kind, metadata, tuple(log.samples or ()))
         n_scored = len(run.scores())
         if not n_scored:
             continue

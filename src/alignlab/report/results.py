@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -41,3 +42,20 @@ class MetricResult:
     def ci_includes_chance(self) -> bool:
         """True when the confidence interval does not exclude the chance baseline."""
         return self.chance is not None and self.ci_low <= self.chance <= self.ci_high
+
+
+def model_label(log: Any) -> str:
+    """The model a log's rows are reported under: its model, plus any bound roles.
+
+    Two runs of a task that differ only in their grader are different
+    measurements; labelling them ``model (grader: X)`` keeps them apart in the
+    report instead of letting the newer one replace the other.
+    """
+    model = str(log.eval.model)
+    roles = getattr(log.eval, "model_roles", None) or {}
+    if not roles:
+        return model
+    bound = ", ".join(
+        f"{role}: {getattr(config, 'model', config)}" for role, config in sorted(roles.items())
+    )
+    return f"{model} ({bound})"

@@ -46,7 +46,7 @@ from alignlab.metrics import (
 from alignlab.report._fragments import figure, mean, pct, short
 from alignlab.report.from_logs import find_logs
 from alignlab.report.html import ExtraSection
-from alignlab.report.results import MetricResult
+from alignlab.report.results import MetricResult, model_label
 from alignlab.tasks import litmus as litmus_task
 from alignlab.tasks import utility as utility_task
 from alignlab.tasks.utility import (
@@ -180,7 +180,7 @@ def _analyse_cached(signature: tuple[tuple[str, int, int], ...]) -> ValuesAnalys
         variant = str((log.eval.task_args or {}).get("variant") or "paper")
         scoring = _scoring_label(samples, scorer_name)
         if scorer_name == utility_task.SCORER_NAME:
-            utility_groups[(log.eval.model, data, variant, scoring)].append((path, log, samples))
+            utility_groups[(model_label(log), data, variant, scoring)].append((path, log, samples))
         else:
             found = _litmus_analysis(path, log, samples, data, variant, scoring)
             if found is not None:
@@ -210,7 +210,7 @@ def _chosen_logs(files: Iterable[Path]) -> list[tuple[Path, Any, list[Any], str]
             if not samples:
                 continue
             args = log.eval.task_args or {}
-            key = (log.eval.model, log.eval.task, repr(sorted(args.items())))
+            key = (model_label(log), log.eval.task, repr(sorted(args.items())))
             rank = (int(log.status == "success"), len(samples), log.eval.created)
             if key not in chosen or rank > chosen[key][0]:
                 chosen[key] = (rank, (path, log, samples, scorer_name))
@@ -391,7 +391,7 @@ def _litmus_analysis(
     battles = litmus_task.litmus_battles(decisions, na=na_mode)  # type: ignore[arg-type]
     elo = elo_bootstrap(battles, rounds=ELO_ROUNDS, seed=ELO_SEED)
     return LitmusAnalysis(
-        model=log.eval.model,
+        model=model_label(log),
         data=data,
         variant=variant,
         scoring=scoring,
