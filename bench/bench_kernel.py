@@ -152,14 +152,15 @@ def main() -> None:
         f"{evaluated / len(prompts):.1f} a prompt)\n"
     )
     header = ["weights", *(f"1t b{b}" for b in BATCHES), "2t b32", "floor s"]
-    print("  ".join(f"{h:>9}" for h in header))
+    width = max(len(name) for name in results)
+    print(f"{header[0]:<{width}}  " + "  ".join(f"{h:>9}" for h in header[1:]))
     floors: dict[str, float] = {}
     for name, rates in results.items():
         # Best plan: one single-thread context a core, or one context using every core.
         best = max(cores * max(rates[f"1x{b}"] for b in BATCHES), rates["2x32"])
         floors[name] = evaluated / best
         row = [f"{rates[f'1x{b}']:.0f}" for b in BATCHES] + [f"{rates['2x32']:.0f}"]
-        print(f"{name:>9}  " + "  ".join(f"{v:>9}" for v in row) + f"  {floors[name]:>9.1f}")
+        print(f"{name:<{width}}  " + "  ".join(f"{v:>9}" for v in row) + f"  {floors[name]:>9.1f}")
     print(
         "\nfloor s: the evaluated tokens divided by the best rate on all cores: the least time "
         "any scorer could spend in llama.cpp on these prompts, before loading, imports or "
