@@ -268,3 +268,21 @@ def test_package_re_exports_the_renderer() -> None:
 
     assert alignlab.report.render_report is render_report
     assert alignlab.report.write_report is write_report
+
+
+def test_good_side_of_chance_follows_the_metric_direction() -> None:
+    from alignlab.report.html import _row
+
+    def row(value: float, low: float, high: float, higher: bool) -> MetricResult:
+        metric = "accuracy" if higher else "js_distance"
+        return MetricResult(
+            "m", "t", "s", metric, value, low, high, 20, 0.0, chance=0.3, higher_is_better=higher
+        )
+
+    assert _row(row(0.6, 0.5, 0.7, True)).value_class == "above"
+    assert _row(row(0.1, 0.05, 0.2, True)).value_class == "below"
+    # A distance below the uniform answerer's is the good side, and is labelled as such.
+    closer = _row(row(0.1, 0.05, 0.2, False))
+    assert closer.value_class == "above" and closer.metric == "js_distance (lower is better)"
+    assert _row(row(0.6, 0.5, 0.7, False)).value_class == "below"
+    assert _row(row(0.3, 0.2, 0.4, False)).value_class == ""

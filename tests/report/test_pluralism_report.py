@@ -111,7 +111,8 @@ def test_distributional_rows(tmp_path: Path) -> None:
     # The uniform answerer. G1: JS((.5,.5),(.8,.2)) on q1 and 0 on q2; G2: JS_NEAR twice.
     assert g1.extra["uniform"] == pytest.approx(JS_NEAR / 2, abs=1e-6)
     assert g2.extra["uniform"] == pytest.approx(JS_NEAR, abs=1e-6)
-    assert g1.chance is None  # lower is better: no "above chance" colouring
+    # Lower is better; chance is the uniform answerer's distance.
+    assert not g1.higher_is_better and g1.chance == pytest.approx(JS_NEAR / 2, abs=1e-6)
     assert g1.extra["closest_share"] == 0.5 and g1.extra["similarity"] == pytest.approx(
         1 - JS_NEAR / 2, abs=1e-6
     )

@@ -262,14 +262,15 @@ def _task_section(
 def _row(r: MetricResult) -> _Row:
     value_class = ""
     if r.chance is not None and _finite(r.ci_low, r.ci_high):
+        # "above" = better than chance, "below" = worse, whichever way the metric runs.
         if r.ci_low > r.chance:
-            value_class = "above"
+            value_class = "above" if r.higher_is_better else "below"
         elif r.ci_high < r.chance:
-            value_class = "below"
+            value_class = "below" if r.higher_is_better else "above"
     return _Row(
         model=r.model,
         subset=r.subset,
-        metric=r.metric,
+        metric=r.metric if r.higher_is_better else f"{r.metric} (lower is better)",
         variant=r.variant,
         calibration=r.calibration,
         value=_number(r.value),

@@ -354,9 +354,9 @@ def pluralism_results(
     Rows (``task``, ``metric``, ``subset``):
 
     * ``pluralism_distributional``: ``js_distance`` per group (lower is
-      closer; extra ``uniform``, the distance of a uniform answerer, kept out
-      of ``chance`` because the report colours values above chance as good;
-      ``similarity`` = 1 - distance; ``closest_share``), and
+      closer, ``higher_is_better=False``; ``chance`` and extra ``uniform``: the
+      distance of a uniform answerer; ``similarity`` = 1 - distance;
+      ``closest_share``), and
       ``closest_group_distance`` with the closest group (lowest mean
       distance) as subset;
     * ``pluralism_steerable``: ``steering_shift`` per group and ``all`` (chance 0);
@@ -445,6 +445,8 @@ def _distributional_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricR
                     n_resamples,
                     seed,
                     unparsed_rate=unparsed,
+                    chance=mean(found.uniform[group]),
+                    higher_is_better=False,
                     extra={
                         "uniform": mean(found.uniform[group]),
                         "similarity": 1.0 - mean(units),
@@ -463,6 +465,8 @@ def _distributional_rows(run: _Run, n_resamples: int, seed: int) -> list[MetricR
                     n_resamples,
                     seed,
                     unparsed_rate=unparsed,
+                    chance=mean(found.uniform[best]),
+                    higher_is_better=False,
                     extra={
                         "uniform": mean(found.uniform[best]),
                         "closest_share": shares[best] / len(found.closest),

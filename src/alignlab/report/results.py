@@ -15,6 +15,8 @@ class MetricResult:
     expectation, ``majority`` what always giving the most frequent gold answer
     scores; either is ``None`` where it has no meaning for the metric.
     ``unparsed_rate`` is the share of items whose answer could not be read.
+    ``higher_is_better`` is False for distances, where a value below
+    ``chance`` is the good side.
     ``units`` keeps the per-item (or per-group) scores so that aggregates over
     several rows can be bootstrapped.
     """
@@ -35,6 +37,7 @@ class MetricResult:
     scoring: str = "logprob"
     log_file: str = ""
     extra: dict[str, float] = field(default_factory=dict)
+    higher_is_better: bool = True
     units: tuple[float, ...] = field(default=(), repr=False, compare=False)
     """Per-unit scores (items, or groups for exact match) the value is the mean of."""
 
