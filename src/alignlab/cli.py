@@ -24,7 +24,7 @@ app = typer.Typer(
 )
 # Piped output (CI logs, files) gets a wide table instead of rich's 80 columns.
 # Both record what they print: a finished run's output is stored for the fast path to replay.
-console = Console(width=None if sys.stdout.isatty() else 140, record=True)
+console = Console(width=None if sys.stdout.isatty() else 200, record=True)
 err = Console(stderr=True, record=True)
 
 
