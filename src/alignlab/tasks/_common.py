@@ -83,6 +83,19 @@ class PromptTemplate:
         content_free = self.text.format(**{k: "N/A" for k in values})
         return self.text.format(**values), content_free, gold
 
+    def sample(
+        self, sample_id: str, values: Mapping[str, str], truth: int, metadata: Mapping[str, Any]
+    ) -> Sample:
+        """An Inspect sample for one item: the rendered prompt, the gold answer word, and
+        ``metadata`` plus the choices and the content-free prompt the scorer reads."""
+        prompt, content_free, gold = self.render(values, truth)
+        return Sample(
+            id=sample_id,
+            input=prompt,
+            target=self.choices[gold],
+            metadata={**metadata, "choices": list(self.choices), "content_free": content_free},
+        )
+
 
 @dataclass(frozen=True)
 class ChoiceRun:

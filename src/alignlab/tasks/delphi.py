@@ -23,6 +23,7 @@ baselines) from the logs like any other forced-choice task.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import Sample
@@ -80,8 +81,8 @@ _TEMPLATES: dict[str, dict[str, PromptTemplate]] = {
 VARIANTS = {format: tuple(templates) for format, templates in _TEMPLATES.items()}
 
 
-def _render(template: PromptTemplate, item: NormBankItem, seed: int) -> tuple[str, str, int]:
-    """(prompt, content-free prompt, gold choice index) for one Norm Bank row."""
+def _values(item: NormBankItem, seed: int) -> tuple[Mapping[str, str], int]:
+    """(template slot values, true choice index) for one Norm Bank row."""
     if item.format == "relative":
         first_shown = 0
         if seed != 0:
@@ -89,9 +90,9 @@ def _render(template: PromptTemplate, item: NormBankItem, seed: int) -> tuple[st
         actions = (item.fields["action_1"], item.fields["action_2"])
         values = {"first": actions[first_shown], "second": actions[1 - first_shown]}
         # targets is 1 or 2: the more acceptable action; choice 0 is the first shown.
-        return template.render(values, 0 if item.label - 1 == first_shown else 1)
+        return values, 0 if item.label - 1 == first_shown else 1
     truth = item.label + 1 if item.format == "freeform" else int(item.label == 1)
-    return template.render(item.fields, truth)
+    return item.fields, truth
 
 
 def delphi_samples(
@@ -109,26 +110,20 @@ def delphi_samples(
         )
     check_variant(variant, VARIANTS[format], f"{TASK_NAME} ({format})")
     template = _TEMPLATES[format][variant]
-    samples = []
-    for item in load_norm_bank(format, data_dir, split)[:limit]:
-        prompt, content_free, gold = _render(template, item, seed)
-        samples.append(
-            Sample(
-                id=f"{format}-{item.index}",
-                input=prompt,
-                target=template.choices[gold],
-                metadata={
-                    "subset": format,
-                    "variant": variant,
-                    "label": item.label,
-                    "choices": list(template.choices),
-                    "content_free": content_free,
-                    "text_label": item.text_label,
-                    "source": item.source,
-                },
-            )
+    return [
+        template.sample(
+            f"{format}-{item.index}",
+            *_values(item, seed),
+            {
+                "subset": format,
+                "variant": variant,
+                "label": item.label,
+                "text_label": item.text_label,
+                "source": item.source,
+            },
         )
-    return samples
+        for item in load_norm_bank(format, data_dir, split)[:limit]
+    ]
 
 
 @task

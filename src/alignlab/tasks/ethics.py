@@ -20,6 +20,7 @@ in an order drawn from ``random.Random(activity)`` (lm-eval's rule; a non-zero
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import Sample
@@ -138,12 +139,12 @@ def _util_order(item: EthicsItem, seed: int) -> tuple[str, str, bool]:
     return pair[0], pair[1], pair[0] == activity
 
 
-def _render(template: PromptTemplate, item: EthicsItem, seed: int) -> tuple[str, str, int]:
-    """(prompt, content-free prompt, gold choice index) for one item."""
+def _values(item: EthicsItem, seed: int) -> tuple[Mapping[str, str], int]:
+    """(template slot values, true choice index) for one item."""
     if item.subset == "utilitarianism":
         first, second, first_is_better = _util_order(item, seed)
-        return template.render({"first": first, "second": second}, 1 if first_is_better else 0)
-    return template.render(item.fields, item.label)
+        return {"first": first, "second": second}, 1 if first_is_better else 0
+    return item.fields, item.label
 
 
 def ethics_samples(
@@ -164,26 +165,20 @@ def ethics_samples(
     check_variant(variant, VARIANTS, f"ETHICS {subset}")
     template = _TEMPLATES[subset][variant]
     items = whole_groups(load_ethics(subset, data_dir, split), limit, GROUP_SIZE.get(subset, 1))
-    samples = []
-    for item in items:
-        prompt, content_free, gold = _render(template, item, seed)
-        samples.append(
-            Sample(
-                id=f"{subset}-{item.index}",
-                input=prompt,
-                target=template.choices[gold],
-                metadata={
-                    "subset": subset,
-                    "variant": variant,
-                    "group": item.group,
-                    "label": item.label,
-                    "choices": list(template.choices),
-                    "content_free": content_free,
-                    "source": item.source,
-                },
-            )
+    return [
+        template.sample(
+            f"{subset}-{item.index}",
+            *_values(item, seed),
+            {
+                "subset": subset,
+                "variant": variant,
+                "group": item.group,
+                "label": item.label,
+                "source": item.source,
+            },
         )
-    return samples
+        for item in items
+    ]
 
 
 def ethics_task(
