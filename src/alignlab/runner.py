@@ -25,6 +25,8 @@ _DEFAULT_URLS = {
 _URL_ENV = {"ollama": "OLLAMA_BASE_URL", "llama-cpp-python": "LLAMA_CPP_PYTHON_BASE_URL"}
 # The role the bundled tasks ask for a second model by (``judge="grader"``).
 GRADER_ROLE = "grader"
+# How a main model points at a running server (role models have no --model-base-url).
+_BASE_URL_FIX = "point --model-base-url at a running one"
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,7 @@ def url_variable(model: str) -> str | None:
     return _URL_ENV.get(provider)
 
 
-def check_server(
-    url: str, timeout: float = 3.0, fix: str = "point --model-base-url at a running one"
-) -> None:
+def check_server(url: str, timeout: float = 3.0, fix: str = _BASE_URL_FIX) -> None:
     """Fail fast, with one clear message, when nothing listens at ``url``.
 
     ``fix`` ends the message: a role model has no ``--model-base-url``, so its
@@ -136,7 +136,7 @@ def _load_model(
 def _server_fix(model: str, role: str | None) -> str:
     """How to point a model at a running server: ``--model-base-url`` is the main model's only."""
     if role is None:
-        return "point --model-base-url at a running one"
+        return _BASE_URL_FIX
     env = url_variable(model)
     return f"set {env} to a running one" if env else "give the role a reachable model"
 
