@@ -735,35 +735,21 @@ def pluralism_sections(log_dir: str | Path) -> list[ExtraSection]:
     by_kind: dict[str, list[_Run]] = defaultdict(list)
     for run in runs:
         by_kind[run.kind].append(run)
-    sections = []
-    if by_kind["distributional"]:
-        sections.append(
-            ExtraSection(
-                "Distributional pluralism: distance to each population group",
-                "".join(_distributional_html(r) for r in by_kind["distributional"]),
-            )
-        )
-    if by_kind["steerable"]:
-        sections.append(
-            ExtraSection(
-                "Steerable pluralism: answering as a member of a group",
-                "".join(_steerable_html(r) for r in by_kind["steerable"]),
-            )
-        )
-    if by_kind["overton"]:
-        sections.append(
-            ExtraSection(
-                "Overton pluralism: perspectives covered by one answer",
-                "".join(_overton_html(r) for r in by_kind["overton"]),
-            )
-        )
-    if by_kind["jury"]:
-        sections.append(
-            ExtraSection(
-                "Jury-pluralistic aggregation: welfare rules over a jury's ratings",
-                "".join(_jury_html(r) for r in by_kind["jury"]),
-            )
-        )
+    per_run = (
+        (
+            "distributional",
+            "Distributional pluralism: distance to each population group",
+            _distributional_html,
+        ),
+        ("steerable", "Steerable pluralism: answering as a member of a group", _steerable_html),
+        ("overton", "Overton pluralism: perspectives covered by one answer", _overton_html),
+        ("jury", "Jury-pluralistic aggregation: welfare rules over a jury's ratings", _jury_html),
+    )
+    sections = [
+        ExtraSection(title, "".join(html(r) for r in by_kind[kind]))
+        for kind, title, html in per_run
+        if by_kind[kind]
+    ]
     if by_kind["judgment"] or by_kind["detect"]:
         sections.append(
             ExtraSection(
