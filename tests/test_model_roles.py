@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ from alignlab import runner
 from alignlab.cli import _parse_roles, app
 from alignlab.errors import AlignlabError, ModelError
 from alignlab.tasks.registry import TaskSpec
+from fake_runner import FakeRunner, install
 
 # --- parsing ----------------------------------------------------------------------------------
 
@@ -196,30 +195,9 @@ def test_run_eval_warning_without_a_callback_is_a_python_warning(
 # --- the command line -------------------------------------------------------------------------
 
 
-class FakeRunner:
-    """Stands in for ``alignlab.runner`` in the CLI: records calls, leaves one log."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def run_eval(self, *, log_dir: Path, **kwargs: Any) -> Any:
-        self.calls.append(kwargs)
-        if kwargs["task_args"].get("judge") == "grader" and not kwargs["model_roles"]:
-            kwargs["warn"]("no grader here")
-        log_dir.mkdir(parents=True, exist_ok=True)
-        name = f"2026-01-01T00-00-0{len(self.calls)}-00-00_t_{len(self.calls)}.eval"
-        (log_dir / name).write_bytes(b"l")
-        return types.SimpleNamespace(success=True, log_dir=log_dir, log_files=[])
-
-
 @pytest.fixture
 def fake_runner(monkeypatch: pytest.MonkeyPatch) -> FakeRunner:
-    fake = FakeRunner()
-    module = types.ModuleType("alignlab.runner")
-    module.run_eval = fake.run_eval  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "alignlab.runner", module)
-    monkeypatch.delenv("ALIGNLAB_NO_FAST_PATH", raising=False)
-    return fake
+    return install(monkeypatch)
 
 
 def _eval(log_dir: Path, *args: str) -> Any:

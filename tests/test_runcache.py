@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import types
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typer.testing import CliRunner
 
 from alignlab import runcache
 from alignlab.runcache import Request, lookup, request_key, store
+from fake_runner import FakeRunner, install
 
 EVAL = "2026-01-01T00-00-00-00-00_ethics-commonsense_abc.eval"
 
@@ -366,37 +366,14 @@ def test_runcache_imports_nothing_heavy() -> None:
 # --- the CLI --------------------------------------------------------------
 
 
-class FakeRunner:
-    """Stands in for ``alignlab.runner`` so the CLI can be tested without Inspect or a model."""
-
-    def __init__(self, success: bool = True, error: BaseException | None = None) -> None:
-        self.calls = 0
-        self.success = success
-        self.error = error
-
-    def run_eval(self, *, log_dir: Path | None = None, **kwargs: Any) -> Any:
-        self.calls += 1
-        if self.error is not None:
-            raise self.error
-        assert log_dir is not None
-        log_dir.mkdir(parents=True, exist_ok=True)
-        (log_dir / f"2026-01-01T00-00-0{self.calls}-00-00_t_{self.calls}.eval").write_bytes(b"l")
-        (log_dir / "eval-set.json").write_text(str(self.calls))
-        return types.SimpleNamespace(success=self.success, log_dir=log_dir, log_files=[])
-
-
 @pytest.fixture
 def fake_runner(monkeypatch: pytest.MonkeyPatch) -> FakeRunner:
     from alignlab import cli
 
-    fake = FakeRunner()
-    module = types.ModuleType("alignlab.runner")
-    module.run_eval = fake.run_eval  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "alignlab.runner", module)
-    monkeypatch.delenv(runcache.DISABLE_ENV, raising=False)
+    fake = install(monkeypatch)
 
     def write_report(log_dir: Path, output: Path) -> Path:
-        output.write_text(f"<html>{fake.calls}</html>")
+        output.write_text(f"<html>{len(fake.calls)}</html>")
         cli.console.print("Model: fake")
         cli.err.print("warning: a fake warning")
         return output
@@ -420,7 +397,7 @@ def test_cli_rerun_of_a_finished_run_replays_without_running(
     assert first.exit_code == 0, first.output
     second = _eval(logs, "--display", "plain")  # display is not part of the request
     assert second.exit_code == 0, second.output
-    assert fake_runner.calls == 1
+    assert len(fake_runner.calls) == 1
     assert "Run already complete" in second.stdout and str(logs.resolve()) in second.stdout
     assert second.stdout.startswith(first.stdout)
     assert first.stdout.splitlines() == ["Logs: " + str(logs), "Model: fake", _report_line(logs)]
@@ -435,16 +412,16 @@ def test_cli_changed_option_runs_again(tmp_path: Path, fake_runner: FakeRunner) 
     logs = tmp_path / "logs"
     assert _eval(logs).exit_code == 0
     again = _eval(logs, "--seed", "3")
-    assert fake_runner.calls == 2 and "already complete" not in again.stdout
+    assert len(fake_runner.calls) == 2 and "already complete" not in again.stdout
 
 
 def test_cli_no_report_is_another_request(tmp_path: Path, fake_runner: FakeRunner) -> None:
     logs = tmp_path / "logs"
     assert _eval(logs).exit_code == 0
     plain = _eval(logs, "--no-report")
-    assert fake_runner.calls == 2 and "Report:" not in plain.stdout
+    assert len(fake_runner.calls) == 2 and "Report:" not in plain.stdout
     replayed = _eval(logs, "--no-report")
-    assert fake_runner.calls == 2 and "Report:" not in replayed.stdout
+    assert len(fake_runner.calls) == 2 and "Report:" not in replayed.stdout
     assert "already complete" in replayed.stdout
 
 
@@ -453,7 +430,7 @@ def test_cli_deleted_report_runs_again(tmp_path: Path, fake_runner: FakeRunner) 
     assert _eval(logs).exit_code == 0
     (logs / "report.html").unlink()
     again = _eval(logs)
-    assert again.exit_code == 0 and fake_runner.calls == 2
+    assert again.exit_code == 0 and len(fake_runner.calls) == 2
     assert (logs / "report.html").exists()
 
 
@@ -461,15 +438,15 @@ def test_cli_touched_log_runs_again(tmp_path: Path, fake_runner: FakeRunner) -> 
     logs = tmp_path / "logs"
     assert _eval(logs).exit_code == 0
     _bump(next(logs.glob("*.eval")))
-    assert _eval(logs).exit_code == 0 and fake_runner.calls == 2
-    assert "already complete" in _eval(logs).stdout and fake_runner.calls == 2
+    assert _eval(logs).exit_code == 0 and len(fake_runner.calls) == 2
+    assert "already complete" in _eval(logs).stdout and len(fake_runner.calls) == 2
 
 
 def test_cli_environment_turns_the_fast_path_off(tmp_path: Path, fake_runner: FakeRunner) -> None:
     logs = tmp_path / "logs"
     assert _eval(logs).exit_code == 0
     forced = _eval(logs, env={runcache.DISABLE_ENV: "1"})
-    assert forced.exit_code == 0 and fake_runner.calls == 2
+    assert forced.exit_code == 0 and len(fake_runner.calls) == 2
     assert "already complete" not in forced.stdout
 
 
@@ -480,7 +457,7 @@ def test_cli_unfinished_run_stores_nothing(tmp_path: Path, fake_runner: FakeRunn
     assert first.exit_code == 1
     assert not (logs / runcache.RECORD_FILE).exists()
     fake_runner.success = True
-    assert _eval(logs).exit_code == 0 and fake_runner.calls == 2
+    assert _eval(logs).exit_code == 0 and len(fake_runner.calls) == 2
 
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("boom")])
@@ -498,7 +475,7 @@ def test_cli_interrupted_run_stores_nothing(
 def test_cli_bad_pairs_fail_before_the_fast_path(tmp_path: Path, fake_runner: FakeRunner) -> None:
     result = _eval(tmp_path / "logs", "-Tvariant")
     assert result.exit_code == 2 and "expects key=value" in result.stderr
-    assert fake_runner.calls == 0
+    assert len(fake_runner.calls) == 0
 
 
 def test_cli_help_mentions_the_switch() -> None:
