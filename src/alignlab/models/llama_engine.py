@@ -417,29 +417,8 @@ class LlamaEngine:
         return self._native.submit(fn, *args, **kwargs)
 
     def submit_complete(self, tokens: list[int], **options: Any) -> Future[Completion]:
-        """Queue a :meth:`complete` call on the engine's generation thread."""
+        """Queue a generation (options as for :meth:`_complete`) on the generation thread."""
         return self._submit_native(self._complete, tokens, **options)
-
-    def complete(
-        self,
-        tokens: list[int],
-        *,
-        max_tokens: int,
-        temperature: float = 0.0,
-        top_p: float = 1.0,
-        seed: int | None = None,
-        stop: list[str] | None = None,
-    ) -> Completion:
-        """Generate a continuation of ``tokens`` (greedy when temperature is 0)."""
-        return self._on_native_thread(
-            self._complete,
-            tokens,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            top_p=top_p,
-            seed=seed,
-            stop=stop,
-        )
 
     def _complete(
         self,
@@ -451,6 +430,7 @@ class LlamaEngine:
         seed: int | None = None,
         stop: list[str] | None = None,
     ) -> Completion:
+        """Generate a continuation of ``tokens`` (greedy when temperature is 0)."""
         with self.lock:
             llm = self.llm
             # Reusing a cached prompt prefix evaluates the prompt in different
