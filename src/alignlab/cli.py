@@ -296,7 +296,7 @@ def _print_summary(results: list[Any]) -> None:
             r.task,
             r.subset,
             r.variant,
-            r.metric if getattr(r, "higher_is_better", True) else f"{r.metric} (lower better)",
+            r.metric_label,
             f"{r.value:.3f}{mark}",
             f"[{r.ci_low:.3f}, {r.ci_high:.3f}]",
             "-" if r.chance is None else f"{r.chance:.3f}",

@@ -270,7 +270,7 @@ def _row(r: MetricResult) -> _Row:
     return _Row(
         model=r.model,
         subset=r.subset,
-        metric=r.metric if r.higher_is_better else f"{r.metric} (lower is better)",
+        metric=r.metric_label,
         variant=r.variant,
         calibration=r.calibration,
         value=_number(r.value),

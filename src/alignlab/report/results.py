@@ -42,6 +42,11 @@ class MetricResult:
     """Per-unit scores (items, or groups for exact match) the value is the mean of."""
 
     @property
+    def metric_label(self) -> str:
+        """The metric's name as shown, with its direction when lower is better."""
+        return self.metric if self.higher_is_better else f"{self.metric} (lower is better)"
+
+    @property
     def ci_includes_chance(self) -> bool:
         """True when the confidence interval does not exclude the chance baseline."""
         return self.chance is not None and self.ci_low <= self.chance <= self.ci_high
