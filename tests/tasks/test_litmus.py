@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -10,14 +9,9 @@ from typing import Any
 import pytest
 from inspect_ai import eval
 from inspect_ai.model import (
-    ChatCompletionChoice,
     ChatMessage,
-    ChatMessageAssistant,
-    Logprob,
-    Logprobs,
     ModelOutput,
     ModelUsage,
-    TopLogprob,
     get_model,
 )
 
@@ -29,7 +23,7 @@ from alignlab.tasks.litmus import (
     litmus_prompt,
     parse_action,
 )
-from mock_outputs import text_output
+from mock_outputs import probability_output, text_output
 
 FIXTURE = str(Path(__file__).resolve().parents[1] / "fixtures" / "airisk_public")
 USAGE = ModelUsage(input_tokens=40, output_tokens=3, total_tokens=43)
@@ -38,26 +32,7 @@ _text_output = partial(text_output, usage=USAGE)
 
 
 def _number_output(p_first: float) -> ModelOutput:
-    top = [("1", math.log(p_first)), ("2", math.log(1 - p_first))]
-    best = max(top, key=lambda t: t[1])
-    return ModelOutput(
-        model="mockllm/model",
-        choices=[
-            ChatCompletionChoice(
-                message=ChatMessageAssistant(content=best[0]),
-                logprobs=Logprobs(
-                    content=[
-                        Logprob(
-                            token=best[0],
-                            logprob=best[1],
-                            top_logprobs=[TopLogprob(token=t, logprob=lp) for t, lp in top],
-                        )
-                    ]
-                ),
-            )
-        ],
-        usage=USAGE,
-    )
+    return probability_output({"1": p_first, "2": 1 - p_first}, USAGE)
 
 
 def test_paper_prompt_word_for_word() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -11,14 +10,9 @@ from typing import Any
 import pytest
 from inspect_ai import eval
 from inspect_ai.model import (
-    ChatCompletionChoice,
     ChatMessage,
-    ChatMessageAssistant,
-    Logprob,
-    Logprobs,
     ModelOutput,
     ModelUsage,
-    TopLogprob,
     get_model,
 )
 
@@ -39,7 +33,7 @@ from alignlab.tasks.utility import (
     utility_prompt,
     utility_samples,
 )
-from mock_outputs import text_output
+from mock_outputs import probability_output, text_output
 
 FLAT = str(Path(__file__).resolve().parents[1] / "fixtures" / "utility_public" / "options.json")
 USAGE = ModelUsage(input_tokens=20, output_tokens=1, total_tokens=21)
@@ -48,26 +42,7 @@ _text_output = partial(text_output, usage=USAGE)
 
 
 def _logprob_output(p_a: float) -> ModelOutput:
-    top = [("A", math.log(p_a)), ("B", math.log(1 - p_a))]
-    best = max(top, key=lambda t: t[1])
-    return ModelOutput(
-        model="mockllm/model",
-        choices=[
-            ChatCompletionChoice(
-                message=ChatMessageAssistant(content=best[0]),
-                logprobs=Logprobs(
-                    content=[
-                        Logprob(
-                            token=best[0],
-                            logprob=best[1],
-                            top_logprobs=[TopLogprob(token=t, logprob=lp) for t, lp in top],
-                        )
-                    ]
-                ),
-            )
-        ],
-        usage=USAGE,
-    )
+    return probability_output({"A": p_a, "B": 1 - p_a}, USAGE)
 
 
 # --- prompt and samples --------------------------------------------------------------------
