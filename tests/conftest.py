@@ -1,7 +1,28 @@
-"""Test-wide settings: never touch the network."""
+"""Test-wide settings: never touch the network; no state carried between tests."""
 
 import os
+import sys
+from collections.abc import Iterator
+
+import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("INSPECT_LOG_FORMAT", "eval")
 os.environ.setdefault("INSPECT_DISPLAY", "none")
+
+
+def _clear_content_free_cache() -> None:
+    # Keyed by model name: mock models share names across tests ("mockllm/model").
+    # Only when a test loaded the scorer; importing it here would load Inspect for every test.
+    fc = sys.modules.get("alignlab.scorers.forced_choice")
+    if fc is not None:
+        fc._content_free_cache.clear()
+        fc._content_free_locks.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_free_cache() -> Iterator[None]:
+    """Each test computes its own content-free calibration prompt's scores."""
+    _clear_content_free_cache()
+    yield
+    _clear_content_free_cache()

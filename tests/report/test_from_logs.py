@@ -21,7 +21,6 @@ from inspect_ai.model import (
 
 from alignlab.report.from_logs import ethics_average, results_from_logs
 from alignlab.report.results import MetricResult
-from alignlab.scorers import forced_choice as fc
 from alignlab.tasks.ethics import ethics_justice
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "ethics_public"
@@ -39,11 +38,6 @@ def _always_yes(*_: Any) -> ModelOutput:
         ],
         usage=ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11),
     )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_content_free_cache() -> None:
-    fc._content_free_cache.clear()
 
 
 def test_rows_recomputed_from_logs(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,6 @@ from alignlab.report.judgment import (
     judgment_sections,
 )
 from alignlab.report.results import MetricResult
-from alignlab.scorers import forced_choice as fc
 from alignlab.tasks.ealm import ealm_mp_ethics
 from alignlab.tasks.scruples import scruples_anecdotes, scruples_dilemmas
 from mock_outputs import text_output as shared_text_output
@@ -51,15 +49,6 @@ def run(task: Task, reply: Any, log_dir: Path) -> None:
 
 def rows_by(results: list[MetricResult], calibration: str = "none") -> dict[str, MetricResult]:
     return {r.metric: r for r in results if r.calibration == calibration}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_content_free_cache() -> Iterator[None]:
-    fc._content_free_cache.clear()
-    fc._content_free_locks.clear()
-    yield
-    fc._content_free_cache.clear()
-    fc._content_free_locks.clear()
 
 
 # --- Scruples, log-prob path ------------------------------------------------------------

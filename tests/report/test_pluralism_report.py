@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,6 @@ from inspect_ai.model import (
 from alignlab.report.html import render_report
 from alignlab.report.pluralism import pluralism_results, pluralism_sections
 from alignlab.report.results import MetricResult
-from alignlab.scorers import forced_choice as fc
 from alignlab.tasks.mtt import mtt_detect, mtt_judgment
 from alignlab.tasks.pluralism import (
     pluralism_distributional,
@@ -61,13 +60,6 @@ def rows_by(rows: list[MetricResult], **match: str) -> dict[tuple[str, str], Met
         for r in rows
         if all(getattr(r, key) == value for key, value in match.items())
     }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_content_free_cache() -> Iterator[None]:
-    fc._content_free_cache.clear()
-    yield
-    fc._content_free_cache.clear()
 
 
 def write_opinions(tmp_path: Path) -> Path:

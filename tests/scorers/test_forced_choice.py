@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -221,16 +220,6 @@ def _metric(log: EvalLog, name: str, score_name: str = "forced_choice_scorer") -
     assert log.results is not None
     [score] = [s for s in log.results.scores if s.name == score_name]
     return score.metrics[name].value
-
-
-@pytest.fixture(autouse=True)
-def _fresh_content_free_cache() -> Iterator[None]:
-    # The cache is keyed by model name, and every test here uses "mockllm/model".
-    fc._content_free_cache.clear()
-    fc._content_free_locks.clear()
-    yield
-    fc._content_free_cache.clear()
-    fc._content_free_locks.clear()
 
 
 def test_logprob_path_scores_right_and_wrong(tmp_path: Path) -> None:

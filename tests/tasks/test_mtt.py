@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from inspect_ai.model import (
 from inspect_ai.scorer import Score
 
 from alignlab.errors import UnknownTaskError
-from alignlab.scorers import forced_choice as fc
 from alignlab.tasks.mtt import (
     classifier_auc,
     detect_samples,
@@ -66,13 +64,6 @@ def run(task: Any, recorder: Recorder, tmp_path: Path) -> EvalLog:
 def scores(log: EvalLog) -> dict[str, Score]:
     assert log.samples is not None
     return {str(s.id): s.scores[SCORER] for s in log.samples if s.scores}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_content_free_cache() -> Iterator[None]:
-    fc._content_free_cache.clear()
-    yield
-    fc._content_free_cache.clear()
 
 
 # --- judgment ---------------------------------------------------------------------------------

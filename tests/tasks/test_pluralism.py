@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,6 @@ from inspect_ai.model import (
 from inspect_ai.scorer import Score
 
 from alignlab.errors import UnknownTaskError
-from alignlab.scorers import forced_choice as fc
 from alignlab.tasks.pluralism import (
     JURY_SCORER,
     OPINION_SCORER,
@@ -71,14 +70,6 @@ def run(task: Task, reply: Reply, tmp_path: Path) -> EvalLog:
 def scores(log: EvalLog, scorer: str) -> dict[str, Score]:
     assert log.samples is not None
     return {str(s.id): s.scores[scorer] for s in log.samples if s.scores}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_content_free_cache() -> Iterator[None]:
-    # The cache is keyed by model name, and every test here uses "mockllm/model".
-    fc._content_free_cache.clear()
-    yield
-    fc._content_free_cache.clear()
 
 
 def write_opinions(tmp_path: Path) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -85,15 +84,6 @@ def reduced(log: EvalLog) -> dict[str, Any]:
     assert log.reductions is not None
     [reduction] = log.reductions
     return {str(s.sample_id): s for s in reduction.samples}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_content_free_cache() -> Iterator[None]:
-    fc._content_free_cache.clear()
-    fc._content_free_locks.clear()
-    yield
-    fc._content_free_cache.clear()
-    fc._content_free_locks.clear()
 
 
 # --- prompts ----------------------------------------------------------------------------
