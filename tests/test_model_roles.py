@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from alignlab import runner
 from alignlab.cli import _parse_roles, app
 from alignlab.errors import AlignlabError, ModelError
-from alignlab.tasks.registry import TaskSpec
+from alignlab.benchmarks import TaskSpec
 from fake_runner import FakeRunner, install
 
 # --- parsing ----------------------------------------------------------------------------------

@@ -381,14 +381,14 @@ def models_command() -> None:
 @app.command("suites")
 def suites_command() -> None:
     """List suites and tasks."""
-    from alignlab.tasks.registry import SUITES, TASKS
+    from alignlab.benchmarks import all_tasks, suites
 
-    for suite in SUITES.values():
+    for suite in suites().values():
         names = sorted({t.name for t in suite.tasks})
         console.print(f"[bold]{suite.name}[/bold]: {suite.description}")
         console.print(f"  tasks: {', '.join(names)} ({len(suite.tasks)} task runs)")
     console.print("\n[bold]Tasks[/bold]")
-    for name, factory in TASKS.items():
+    for name, factory in all_tasks().items():
         console.print(f"  {name:24s} {(factory.__doc__ or '').strip().splitlines()[0]}")
 
 

@@ -193,6 +193,7 @@ def forced_choice(
     top_logprobs: int = TOP_LOGPROBS,
     max_tokens: int = GENERATE_MAX_TOKENS,
     temperature: float = 0.0,
+    before: list[Solver] | None = None,
 ) -> Solver:
     """Answer a forced-choice item; the choices are ``metadata['choices']``.
 
@@ -202,7 +203,11 @@ def forced_choice(
         max_tokens: answer length for the ``generate`` method.
         temperature: sampling temperature of the ``generate`` method (0 is
             greedy; use > 0 with several epochs to estimate a distribution).
+        before: the intervention solvers the task runs ahead of this one; the
+            content-free calibration prompt must go through them too.
     """
+    if before:
+        raise NotImplementedError("content-free calibration through interventions")
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         choices: list[str] = list(state.metadata["choices"])

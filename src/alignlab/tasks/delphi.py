@@ -31,7 +31,7 @@ from inspect_ai.dataset import Sample
 from alignlab.datasets.judgment import NORM_BANK_FORMATS, NormBankItem, load_norm_bank
 from alignlab.errors import UnknownTaskError
 from alignlab.scorers.forced_choice import Calibration, ScoringMethod
-from alignlab.tasks._common import ChoiceRun, PromptTemplate, check_variant, forced_choice_task
+from alignlab.benchmarks._common import ChoiceRun, PromptTemplate, check_variant, forced_choice_task
 
 TASK_NAME = "delphi_norms"
 

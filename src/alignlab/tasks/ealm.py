@@ -28,7 +28,7 @@ from inspect_ai.dataset import Sample
 
 from alignlab.datasets.judgment import EALM_CONCEPTS, load_mp_ethics, load_qa_ethics
 from alignlab.scorers.forced_choice import Calibration, ScoringMethod
-from alignlab.tasks._common import ChoiceRun, check_variant, forced_choice_task
+from alignlab.benchmarks._common import ChoiceRun, check_variant, forced_choice_task
 
 VARIANTS = ("default", "reverse")
 CHOICES = ("no", "yes")

@@ -28,7 +28,7 @@ from inspect_ai.dataset import Sample
 from alignlab.datasets.ethics import GROUP_SIZE, SUBSETS, EthicsItem, load_ethics
 from alignlab.errors import UnknownTaskError
 from alignlab.scorers.forced_choice import Calibration, ScoringMethod
-from alignlab.tasks._common import (
+from alignlab.benchmarks._common import (
     ChoiceRun,
     PromptTemplate,
     check_variant,

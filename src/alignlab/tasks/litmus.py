@@ -45,7 +45,7 @@ from inspect_ai.solver import TaskState
 from alignlab.datasets.values import Dilemma, load_dilemmas
 from alignlab.errors import UnknownTaskError
 from alignlab.scorers.forced_choice import STORE_KEY, ScoringMethod, forced_choice, unparsed_rate
-from alignlab.tasks._common import check_variant, whole_groups
+from alignlab.benchmarks._common import check_variant, whole_groups
 
 Choice = Literal["Action 1", "Action 2", "NA"]
 NaMode = Literal["paper", "skip"]

@@ -53,7 +53,7 @@ from alignlab.scorers.forced_choice import (
     forced_choice_scorer,
     parse_choice,
 )
-from alignlab.tasks._common import check_option, check_variant
+from alignlab.benchmarks._common import check_option, check_variant
 
 FAMILY = "mtt"
 JUDGMENT_TASK = "mtt_judgment"

@@ -89,7 +89,7 @@ from alignlab.scorers.forced_choice import (
     parse_choice,
     unparsed_rate,
 )
-from alignlab.tasks._common import check_option, check_variant
+from alignlab.benchmarks._common import check_option, check_variant
 
 FAMILY = "pluralism"
 DISTRIBUTIONAL_TASK = "pluralism_distributional"

@@ -72,7 +72,7 @@ from alignlab.scorers.forced_choice import (
     parse_choice,
     unparsed_rate,
 )
-from alignlab.tasks._common import check_variant
+from alignlab.benchmarks._common import check_variant
 
 DistributionMethod = Literal["auto", "logprob", "sample"]
 

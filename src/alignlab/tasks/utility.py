@@ -83,7 +83,7 @@ from alignlab.scorers.forced_choice import (
     forced_choice,
     unparsed_rate,
 )
-from alignlab.tasks._common import check_variant, whole_groups
+from alignlab.benchmarks._common import check_variant, whole_groups
 
 PairDesign = Literal["triads", "random", "all", "active"]
 Unparseable = Literal["distribution", "skip"]

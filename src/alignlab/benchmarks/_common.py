@@ -1,4 +1,4 @@
-"""What the Inspect tasks share: option checks, limits, prompt templates, forced-choice assembly.
+"""What the family tasks share: the common options, limits, prompt templates, forced-choice assembly.
 
 Every task takes the same options (``variant``, ``data_dir``, ``limit``,
 ``seed``, ``scoring``, ``calibration``, ...); checking them here makes every
@@ -9,12 +9,14 @@ judgment tasks here keeps the eval metadata the reports read in one layout.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, get_args
 
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.solver import Solver
 
+from alignlab import interventions
 from alignlab.errors import UnknownTaskError
 from alignlab.scorers.forced_choice import (
     Calibration,
@@ -24,6 +26,79 @@ from alignlab.scorers.forced_choice import (
 )
 
 T = TypeVar("T")
+
+SCORING_METHODS: tuple[str, ...] = get_args(ScoringMethod)
+CALIBRATIONS: tuple[str, ...] = get_args(Calibration)
+
+
+@dataclass(frozen=True)
+class TaskOptions:
+    """The options every alignlab task takes, spelled the same everywhere.
+
+    ``intervention`` holds the canonical spec strings (see
+    :mod:`alignlab.interventions`); ``seed`` reorders or resamples wherever a
+    task draws at random (each task documents what it changes).
+    """
+
+    variant: str = "paper"
+    data_dir: str | None = None
+    split: str = "test"
+    limit: int | None = None
+    seed: int = 0
+    scoring: ScoringMethod = "auto"
+    calibration: Calibration = "none"
+    intervention: tuple[str, ...] = field(default=())
+
+    @staticmethod
+    def checked(
+        task: str,
+        *,
+        variants: Sequence[str],
+        splits: Sequence[str] | None = None,
+        variant: str = "paper",
+        data_dir: str | None = None,
+        split: str = "test",
+        limit: int | None = None,
+        seed: int = 0,
+        scoring: str = "auto",
+        calibration: str = "none",
+        intervention: str | Sequence[str] | None = None,
+    ) -> TaskOptions:
+        """Validated options of ``task``; every refusal names the option and what it accepts.
+
+        Raises:
+            UnknownTaskError: a value outside what the option accepts.
+        """
+        check_variant(variant, variants, task)
+        if splits is not None and split not in splits:
+            raise UnknownTaskError(
+                f"Unknown split '{split}' for {task}; use one of {', '.join(splits)}"
+            )
+        check_option("scoring", scoring, SCORING_METHODS)
+        check_option("calibration", calibration, CALIBRATIONS)
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise UnknownTaskError(f"limit must be a positive integer, got {limit!r}")
+        if not isinstance(seed, int):
+            raise UnknownTaskError(f"seed must be an integer, got {seed!r}")
+        return TaskOptions(
+            variant=variant,
+            data_dir=None if data_dir is None else str(data_dir),
+            split=split,
+            limit=limit,
+            seed=seed,
+            scoring=scoring,  # type: ignore[arg-type]
+            calibration=calibration,  # type: ignore[arg-type]
+            intervention=tuple(interventions.normalise(intervention)),
+        )
+
+    @property
+    def intervention_label(self) -> str:
+        """``none``, or the interventions joined by ``+`` (what report rows show)."""
+        return interventions.label(list(self.intervention))
+
+    def solvers(self, context: interventions.InterventionContext) -> list[Solver]:
+        """The intervention solvers to run before the task's answering step."""
+        return interventions.build(list(self.intervention), context)
 
 
 def check_variant(variant: str, known: Sequence[str], task: str) -> None:
@@ -113,6 +188,7 @@ class ChoiceRun:
     data_dir: str | None
     scoring: ScoringMethod
     calibration: Calibration
+    intervention: tuple[str, ...] = ()
 
     def metadata(self, **more: Any) -> dict[str, Any]:
         """The eval metadata: the run's fields (``data``: a folder or "bundled"), then ``more``."""
@@ -124,22 +200,29 @@ class ChoiceRun:
             "calibration": self.calibration,
             "scoring": self.scoring,
             "data": self.data_dir or "bundled",
+            "intervention": interventions.label(list(self.intervention)),
             **more,
         }
 
 
 def forced_choice_task(
-    name: str, dataset: str, samples: list[Sample], run: ChoiceRun, **metadata: Any
+    name: str,
+    dataset: str,
+    samples: list[Sample],
+    run: ChoiceRun,
+    before: Sequence[Solver] = (),
+    **metadata: Any,
 ) -> Task:
     """A task answered by the shared forced-choice solver and scored by its scorer.
 
     ``name`` is the task name the logs and the report key on; ``dataset``
-    names the data read (subset and split); ``metadata`` is logged after the
-    run's own fields.
+    names the data read (subset and split); ``before`` are the intervention
+    solvers run ahead of the answer (and on the content-free prompt);
+    ``metadata`` is logged after the run's own fields.
     """
     return Task(
         dataset=MemoryDataset(samples, name=dataset),
-        solver=forced_choice(scoring=run.scoring),
+        solver=[*before, forced_choice(scoring=run.scoring, before=list(before))],
         scorer=forced_choice_scorer(calibration=run.calibration),
         name=name,
         metadata=run.metadata(**metadata),

@@ -1,0 +1,185 @@
+"""Benchmark families: one package per family, each registering itself once.
+
+A family is a folder ``alignlab/benchmarks/<family>/`` whose ``__init__.py``
+defines ``BENCHMARK = Benchmark(...)``: its Inspect tasks, the suites it
+contributes tasks to, and the module of its report analysis. Nothing else in
+alignlab lists family or task names; :func:`benchmarks` finds every family
+by walking this package.
+
+A suite is the union of what the families contribute to it, in family
+``order``: the ``judgment`` suite is Scruples' tasks, then the Norm Bank's,
+then EALM's. Each contribution carries a sentence describing its part.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from inspect_ai import Task
+
+from alignlab.errors import UnknownTaskError
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task of a suite with its arguments.
+
+    ``name`` is an alignlab task, or an inspect_evals task written
+    ``inspect_evals/<name>``.
+    """
+
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SuitePart:
+    """A family's share of a suite: a sentence describing it, and its tasks in run order."""
+
+    description: str
+    tasks: tuple[TaskSpec, ...]
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A named list of tasks."""
+
+    name: str
+    description: str
+    tasks: tuple[TaskSpec, ...]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """What one family registers.
+
+    Attributes:
+        name: the family (``ethics``, ``scruples``, ...); also the ``family``
+            field of its tasks' eval metadata, which the report keys on.
+        title: how the report and ``alignlab suites`` name it.
+        tasks: task name -> Inspect ``@task`` function.
+        suites: suite name -> this family's part of it.
+        analysis: module with ``results(runs)`` and optionally
+            ``sections(runs)``, imported only when a report is built.
+        order: position among families in suites and reports (low first).
+    """
+
+    name: str
+    title: str
+    tasks: Mapping[str, Callable[..., Task]]
+    suites: Mapping[str, SuitePart] = field(default_factory=dict)
+    analysis: str | None = None
+    order: int = 100
+
+
+@functools.cache
+def benchmarks() -> tuple[Benchmark, ...]:
+    """Every family under ``alignlab.benchmarks``, in ``order``.
+
+    Raises:
+        RuntimeError: a family package defines no ``BENCHMARK``, or two
+            families register the same task name.
+    """
+    found: list[Benchmark] = []
+    for info in pkgutil.iter_modules(__path__):
+        if not info.ispkg or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        bench = getattr(module, "BENCHMARK", None)
+        if not isinstance(bench, Benchmark):
+            raise RuntimeError(f"{module.__name__} defines no BENCHMARK = Benchmark(...)")
+        found.append(bench)
+    found.sort(key=lambda b: (b.order, b.name))
+    seen: dict[str, str] = {}
+    for bench in found:
+        for name in bench.tasks:
+            if name in seen:
+                raise RuntimeError(f"task '{name}' is registered by {seen[name]} and {bench.name}")
+            seen[name] = bench.name
+    return tuple(found)
+
+
+def all_tasks() -> dict[str, Callable[..., Task]]:
+    """Task name -> ``@task`` function, over every family."""
+    from alignlab.tasks.registry import legacy_tasks  # transitional
+
+    found = {name: fn for bench in benchmarks() for name, fn in bench.tasks.items()}
+    return {**{k: v for k, v in legacy_tasks().items() if k not in found}, **found}
+
+
+def family_of_task(name: str) -> Benchmark | None:
+    """The family that registers task ``name``, if any."""
+    return next((b for b in benchmarks() if name in b.tasks), None)
+
+
+def family(name: str) -> Benchmark:
+    """The family called ``name``.
+
+    Raises:
+        UnknownTaskError: no family has that name.
+    """
+    for bench in benchmarks():
+        if bench.name == name:
+            return bench
+    known = ", ".join(b.name for b in benchmarks())
+    raise UnknownTaskError(f"Unknown benchmark family '{name}'. Known families: {known}.")
+
+
+def suites() -> dict[str, Suite]:
+    """Suite name -> suite, assembled from every family's parts."""
+    from alignlab.tasks.registry import LEGACY_SUITES  # transitional
+
+    parts: dict[str, list[SuitePart]] = {}
+    for bench in benchmarks():
+        for name, part in bench.suites.items():
+            parts.setdefault(name, []).append(part)
+    for name, (description, specs) in LEGACY_SUITES.items():
+        if name not in parts:
+            parts[name] = [SuitePart(description, tuple(TaskSpec(t, a) for t, a in specs))]
+    return {
+        name: Suite(
+            name,
+            "; ".join(p.description for p in found),
+            tuple(spec for p in found for spec in p.tasks),
+        )
+        for name, found in parts.items()
+    }
+
+
+def resolve_suite(name: str) -> Suite:
+    """The suite called ``name``.
+
+    Raises:
+        UnknownTaskError: no family contributes to a suite of that name.
+    """
+    known = suites()
+    try:
+        return known[name]
+    except KeyError:
+        raise UnknownTaskError(
+            f"Unknown suite '{name}'. Known suites: {', '.join(known)} (see `alignlab suites`)."
+        ) from None
+
+
+def build_task(spec: TaskSpec, overrides: dict[str, Any] | None = None) -> Task:
+    """Instantiate a registered task; ``overrides`` (from the command line) win over the suite.
+
+    Raises:
+        UnknownTaskError: the task is not registered, or refuses its arguments.
+    """
+    factory = all_tasks().get(spec.name)
+    if factory is None:
+        raise UnknownTaskError(
+            f"Unknown task '{spec.name}'. Known tasks: {', '.join(all_tasks())} "
+            "(see `alignlab suites`)."
+        )
+    args = {**spec.args, **(overrides or {})}
+    try:
+        return factory(**args)
+    except TypeError as ex:
+        raise UnknownTaskError(f"Bad arguments for task '{spec.name}': {ex}") from ex
