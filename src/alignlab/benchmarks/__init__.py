@@ -67,6 +67,8 @@ class Benchmark:
         analysis: module with ``results(runs)`` and optionally
             ``sections(runs)``, imported only when a report is built.
         order: position among families in suites and reports (low first).
+        headline: (subset, metric) of the row the report's profile shows for
+            the family (``subset`` None: the first row with that metric).
     """
 
     name: str
@@ -75,6 +77,7 @@ class Benchmark:
     suites: Mapping[str, SuitePart] = field(default_factory=dict)
     analysis: str | None = None
     order: int = 100
+    headline: tuple[str | None, str] | None = None
 
 
 @functools.cache

@@ -38,6 +38,10 @@ class MetricResult:
     log_file: str = ""
     extra: dict[str, float] = field(default_factory=dict)
     higher_is_better: bool = True
+    data: str = "bundled"
+    """``bundled`` (data written by this project, labels constructed) or the public data read."""
+    intervention: str = "none"
+    """The interventions the run used (``none``, or specs joined by ``+``)."""
     units: tuple[float, ...] = field(default=(), repr=False, compare=False)
     """Per-unit scores (items, or groups for exact match) the value is the mean of."""
 
