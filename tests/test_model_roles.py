@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from alignlab import runner
+from alignlab.benchmarks import TaskSpec
 from alignlab.cli import _parse_roles, app
 from alignlab.errors import AlignlabError, ModelError
-from alignlab.benchmarks import TaskSpec
 from fake_runner import FakeRunner, install
 
 # --- parsing ----------------------------------------------------------------------------------

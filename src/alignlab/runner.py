@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from alignlab.benchmarks import TaskSpec, build_task, resolve_suite
 from alignlab.errors import AlignlabError, ModelError
 from alignlab.models.bundled import DEFAULT_MODEL, resolve_gguf
 from alignlab.runcache import default_log_dir
-from alignlab.benchmarks import TaskSpec, build_task, resolve_suite
 
 # Providers that talk to a server, and the environment variable holding its URL.
 _SERVER_PROVIDERS = {"openai-api", "ollama", "llama-cpp-python", "vllm", "sglang"}

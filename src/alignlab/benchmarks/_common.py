@@ -1,4 +1,4 @@
-"""What the family tasks share: the common options, limits, prompt templates, forced-choice assembly.
+"""What family tasks share: the common options, limits, prompt templates, forced-choice tasks.
 
 Every task takes the same options (``variant``, ``data_dir``, ``limit``,
 ``seed``, ``scoring``, ``calibration``, ...); checking them here makes every

@@ -14,19 +14,13 @@ alignlab's run key and in every report row.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from inspect_ai.solver import Solver
 
 from alignlab.errors import UnknownTaskError
-
-# Modules that register the bundled interventions (imported on first lookup).
-_BUILTIN_MODULES = (
-    "alignlab.interventions.principles",
-    "alignlab.interventions.fewshot",
-    "alignlab.interventions.reason",
-)
 
 
 @dataclass(frozen=True)
@@ -86,8 +80,10 @@ def registered() -> dict[str, str]:
 
 
 def _load_builtins() -> None:
-    for module in _BUILTIN_MODULES:
-        importlib.import_module(module)
+    """Import every module of this package: each registers its interventions (no list to keep)."""
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
 
 
 def parse(text: str) -> InterventionSpec:
@@ -172,7 +168,9 @@ def to_int(args: Mapping[str, str], key: str, default: int, name: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise UnknownTaskError(f"Intervention '{name}': {key} must be an integer, got '{raw}'")
+        raise UnknownTaskError(
+            f"Intervention '{name}': {key} must be an integer, got '{raw}'"
+        ) from None
 
 
 __all__ = [
