@@ -79,6 +79,7 @@ def test_default_model_and_explicit_default_are_one_request(tmp_path: Path) -> N
         {"max_samples": 4},
         {"report": True},
         {"model_roles": {"grader": "alignlab/smollm2"}},
+        {"task_args": {"intervention": ["principles"]}},
     ],
     ids=lambda c: "-".join(c),
 )
@@ -90,6 +91,14 @@ def test_task_order_is_part_of_the_key(tmp_path: Path) -> None:
     ab = _request(tmp_path, tasks=("ethics_commonsense", "ethics_justice"))
     ba = _request(tmp_path, tasks=("ethics_justice", "ethics_commonsense"))
     assert request_key(ab) != request_key(ba)
+
+
+def test_intervention_and_its_order_are_part_of_the_key(tmp_path: Path) -> None:
+    def key(*specs: str) -> str:
+        args = {"intervention": list(specs)} if specs else {}
+        return request_key(_request(tmp_path, task_args=args))
+
+    assert len({key(), key("a"), key("a:k=1"), key("a:k=2"), key("a", "b"), key("b", "a")}) == 6
 
 
 def test_log_dir_is_part_of_the_key(tmp_path: Path) -> None:
