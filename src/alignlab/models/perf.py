@@ -24,7 +24,10 @@ What did matter is what gets imported: Inspect loads every installed package's
 ``inspect_ai`` entry point at the start of an eval, and inspect-evals' entry
 point imports all of its evals. :func:`preload_entry_points` skips that
 (peak RSS 540 -> 390 MB, about 2 s); keeping scipy out of the scoring path
-saved another 60 MB.
+saved another 60 MB. alignlab's own entry point is always loaded (it holds the
+model provider); it also registers every alignlab task with Inspect, importing
+the task modules a run imports anyway (about 0.5 s on its own). A run that
+names an ``inspect_evals/<task>`` loads inspect-evals' entry point as well.
 """
 
 from __future__ import annotations
