@@ -184,3 +184,26 @@ def test_run_eval_with_nothing_left_fails_clearly(
 
 def test_alignlab_prefix_names_the_alignlab_task() -> None:
     assert runner.task_specs(None, ["alignlab/ethics_justice"]) == [TaskSpec("ethics_justice")]
+
+
+def test_a_suite_can_include_inspect_evals_tasks(
+    tmp_path: Path, fake_eval_set: FakeEvalSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignlab.benchmarks import Suite
+
+    mixed = Suite(
+        "mixed",
+        "an alignlab task and two inspect_evals tasks",
+        (
+            TaskSpec("ethics_justice", {"limit": 4}),
+            TaskSpec(LOCAL_TASK, {"limit": 2}),
+            TaskSpec(HUB_TASK),
+        ),
+    )
+    monkeypatch.setattr(runner, "resolve_suite", lambda name: mixed)
+    warnings: list[str] = []
+    outcome = runner.run_eval(suite="mixed", log_dir=tmp_path, display="none", warn=warnings.append)
+    assert [t.name for t in fake_eval_set.tasks] == ["ethics_justice", LOCAL_TASK]
+    assert len(fake_eval_set.tasks[1].dataset) == 2
+    assert len(warnings) == 1 and warnings[0].startswith(f"{HUB_TASK} skipped")
+    assert outcome.skipped == warnings

@@ -492,3 +492,20 @@ def test_cli_help_mentions_the_switch() -> None:
 
     result = CliRunner().invoke(app, ["eval", "--help"])
     assert runcache.DISABLE_ENV in result.stdout
+
+
+def test_cli_run_that_skipped_tasks_stores_nothing(
+    tmp_path: Path, fake_runner: FakeRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Offline, an inspect_evals task that needs the hub is skipped; online the same
+    # command must run it, so the skipping run is not replayed.
+    def skipping(**kwargs: Any) -> Any:
+        outcome = fake_runner.run_eval(**kwargs)
+        outcome.skipped = ["inspect_evals/gsm8k skipped: cannot build it (offline)"]
+        return outcome
+
+    monkeypatch.setattr(sys.modules["alignlab.runner"], "run_eval", skipping)
+    logs = tmp_path / "logs"
+    assert _eval(logs).exit_code == 0
+    assert not (logs / runcache.RECORD_FILE).exists()
+    assert _eval(logs).exit_code == 0 and len(fake_runner.calls) == 2
