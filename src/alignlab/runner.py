@@ -73,9 +73,17 @@ def build_external_task(spec: TaskSpec, overrides: Mapping[str, Any]) -> tuple[A
     from inspect_ai._eval.registry import task_create
     from inspect_ai._util.registry import registry_info, registry_lookup
 
+    from alignlab.models.perf import load_entry_point
+
+    package = spec.name.split("/", 1)[0]
+    try:
+        load_entry_point(package)
+    except Exception as ex:
+        raise UnknownTaskError(
+            f"Cannot load the Inspect package '{package}' for task '{spec.name}': {ex}"
+        ) from None
     factory = registry_lookup("task", spec.name)
     if factory is None:
-        package = spec.name.split("/", 1)[0]
         raise UnknownTaskError(
             f"Unknown task '{spec.name}': no installed Inspect package '{package}' registers it "
             "(inspect_evals tasks are written inspect_evals/<name>)."

@@ -69,3 +69,33 @@ def preload_entry_points(needed: set[str] | frozenset[str] = frozenset()) -> lis
         state.ensure_entry_points(ep.name)
     state._inspect_ai_eps_loaded_all = True
     return skipped
+
+
+def load_entry_point(package: str) -> None:
+    """Load ``package``'s ``inspect_ai`` entry point now, whatever was skipped before.
+
+    Inspect's own lookup of ``<package>/<name>`` loads nothing once every entry
+    point counts as loaded, and :func:`preload_entry_points` marks them so
+    while skipping the task-only packages: a second run in the same process
+    that names an ``inspect_evals/<task>`` must load inspect-evals itself.
+    Loading twice only re-imports a module already imported.
+
+    Raises:
+        Exception: whatever importing the entry point raises.
+    """
+    from importlib.metadata import entry_points
+
+    loaded: Any = None
+    try:
+        from inspect_ai._util import entrypoints as state
+
+        loaded = getattr(state, "_inspect_ai_eps_loaded", None)
+    except ImportError:  # pragma: no cover - Inspect moved it
+        pass
+    if isinstance(loaded, list) and package in loaded:
+        return
+    for ep in entry_points(group="inspect_ai"):
+        if ep.name == package:
+            ep.load()
+    if isinstance(loaded, list):
+        loaded.append(package)
