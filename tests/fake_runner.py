@@ -36,7 +36,9 @@ class FakeRunner:
         log_dir.mkdir(parents=True, exist_ok=True)
         (log_dir / f"2026-01-01T00-00-0{n}-00-00_t_{n}.eval").write_bytes(b"l")
         (log_dir / "eval-set.json").write_text(str(n))
-        return types.SimpleNamespace(success=self.success, log_dir=log_dir, log_files=[])
+        return types.SimpleNamespace(
+            success=self.success, log_dir=log_dir, log_files=[], skipped=[]
+        )
 
 
 def install(monkeypatch: pytest.MonkeyPatch) -> FakeRunner:

@@ -79,6 +79,7 @@ def test_default_model_and_explicit_default_are_one_request(tmp_path: Path) -> N
         {"max_samples": 4},
         {"report": True},
         {"model_roles": {"grader": "alignlab/smollm2"}},
+        {"task_args": {"intervention": ["principles"]}},
     ],
     ids=lambda c: "-".join(c),
 )
@@ -90,6 +91,14 @@ def test_task_order_is_part_of_the_key(tmp_path: Path) -> None:
     ab = _request(tmp_path, tasks=("ethics_commonsense", "ethics_justice"))
     ba = _request(tmp_path, tasks=("ethics_justice", "ethics_commonsense"))
     assert request_key(ab) != request_key(ba)
+
+
+def test_intervention_and_its_order_are_part_of_the_key(tmp_path: Path) -> None:
+    def key(*specs: str) -> str:
+        args = {"intervention": list(specs)} if specs else {}
+        return request_key(_request(tmp_path, task_args=args))
+
+    assert len({key(), key("a"), key("a:k=1"), key("a:k=2"), key("a", "b"), key("b", "a")}) == 6
 
 
 def test_log_dir_is_part_of_the_key(tmp_path: Path) -> None:
@@ -483,3 +492,20 @@ def test_cli_help_mentions_the_switch() -> None:
 
     result = CliRunner().invoke(app, ["eval", "--help"])
     assert runcache.DISABLE_ENV in result.stdout
+
+
+def test_cli_run_that_skipped_tasks_stores_nothing(
+    tmp_path: Path, fake_runner: FakeRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Offline, an inspect_evals task that needs the hub is skipped; online the same
+    # command must run it, so the skipping run is not replayed.
+    def skipping(**kwargs: Any) -> Any:
+        outcome = fake_runner.run_eval(**kwargs)
+        outcome.skipped = ["inspect_evals/gsm8k skipped: cannot build it (offline)"]
+        return outcome
+
+    monkeypatch.setattr(sys.modules["alignlab.runner"], "run_eval", skipping)
+    logs = tmp_path / "logs"
+    assert _eval(logs).exit_code == 0
+    assert not (logs / runcache.RECORD_FILE).exists()
+    assert _eval(logs).exit_code == 0 and len(fake_runner.calls) == 2

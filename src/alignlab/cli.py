@@ -94,6 +94,14 @@ def eval_command(
     data_dir: Annotated[
         str | None, typer.Option(help="Public dataset directory (published layout) or 'hub'")
     ] = None,
+    intervention: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--intervention",
+            help="Intervention NAME[:key=value,...] run before each task's answering step "
+            "(repeatable, chained in order; see `alignlab interventions`)",
+        ),
+    ] = None,
     task_arg: Annotated[
         list[str] | None, typer.Option("-T", help="Task argument key=value (repeatable)")
     ] = None,
@@ -128,7 +136,7 @@ def eval_command(
     from alignlab import runcache
 
     try:
-        args = _task_args(task_arg, variant, calibration, scoring, data_dir)
+        args = _task_args(task_arg, variant, calibration, scoring, data_dir, intervention)
         model_args = _parse_pairs(model_arg, "-M")
         roles = _parse_roles(model_role)
     except AlignlabError as ex:
@@ -183,7 +191,8 @@ def eval_command(
             "finished samples are kept.[/yellow]"
         )
         raise typer.Exit(code=1)
-    if key is not None:
+    # A run that skipped tasks (offline) is not stored: online, the same command runs them.
+    if key is not None and not outcome.skipped:
         lines, error_lines = _stop_recording()
         runcache.store(request.resolved_log_dir(), key, lines, report_path, error_lines)
 
@@ -194,18 +203,41 @@ def _task_args(
     calibration: str | None,
     scoring: str | None,
     data_dir: str | None,
+    intervention: list[str] | None = None,
 ) -> dict[str, Any]:
-    """``-T`` pairs with the dedicated options on top, as the tasks receive them."""
+    """``-T`` pairs with the dedicated options on top, as the tasks receive them.
+
+    Interventions (``--intervention`` or ``-T intervention="a;b"``) become the
+    list of their canonical specs, checked here so that an unknown name or a
+    malformed pair fails before the fast path; an empty list is no
+    intervention, so ``--intervention none`` is the plain run.
+    """
     args = _parse_pairs(pairs, "-T")
     for key, value in (
         ("variant", variant),
         ("calibration", calibration),
         ("scoring", scoring),
         ("data_dir", data_dir),
+        ("intervention", intervention or None),
     ):
         if value is not None:
             args[key] = value
+    if "intervention" in args:
+        specs = _interventions(args.pop("intervention"))
+        if specs:
+            args["intervention"] = specs
     return args
+
+
+def _interventions(value: Any) -> list[str]:
+    """Canonical intervention specs (imports the registry: only when one is asked for)."""
+    from alignlab import interventions
+
+    if isinstance(value, list):  # repeated --intervention; ``none`` alone is no intervention
+        value = [item for item in value if str(item).strip().lower() != "none"]
+    elif value is not None and not isinstance(value, str):
+        value = str(value)
+    return interventions.normalise(value)
 
 
 def _warn(message: str) -> None:
@@ -390,6 +422,23 @@ def suites_command() -> None:
     console.print("\n[bold]Tasks[/bold]")
     for name, factory in all_tasks().items():
         console.print(f"  {name:24s} {(factory.__doc__ or '').strip().splitlines()[0]}")
+
+
+@app.command("interventions")
+def interventions_command() -> None:
+    """List the interventions ``--intervention`` accepts."""
+    from alignlab.interventions import registered
+
+    found = registered()
+    for name, summary in found.items():
+        console.print(f"  {name:16s} {summary}", soft_wrap=True)
+    if not found:
+        console.print("No interventions are registered.")
+    console.print(
+        "\nUse: alignlab eval ... --intervention NAME[:key=value,...] (repeatable; chained in "
+        "order)",
+        soft_wrap=True,
+    )
 
 
 def main() -> None:  # pragma: no cover - entry for python -m

@@ -57,6 +57,9 @@ class Request:
 
     ``task_args`` already holds ``--variant``, ``--calibration``, ``--scoring``
     and ``--data-dir``, so ``--variant x`` and ``-T variant=x`` are one request.
+    It also holds ``--intervention`` as ``intervention``: the list of canonical
+    specs in the order given (absent for none), so a run with an intervention
+    is never replayed for one without, nor one intervention for another.
     ``display`` is left out: it changes how a run looks, not what it produces.
     ``report`` is in because it changes what the command prints.
     ``model_roles`` (``--model-role``) is in, a local GGUF role model

@@ -6,13 +6,13 @@ import re
 import socket
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from alignlab.benchmarks import TaskSpec, build_task, resolve_suite
-from alignlab.errors import AlignlabError, ModelError
+from alignlab.errors import AlignlabError, ModelError, UnknownTaskError
 from alignlab.models.bundled import DEFAULT_MODEL, resolve_gguf
 from alignlab.runcache import default_log_dir
 
@@ -36,6 +36,8 @@ class EvalOutcome:
     success: bool
     log_dir: Path
     log_files: list[str]
+    # One line per task that was not run, saying why (an inspect_evals task offline).
+    skipped: list[str] = field(default_factory=list)
 
 
 def task_specs(suite: str | None, tasks: list[str] | None) -> list[TaskSpec]:
@@ -44,10 +46,66 @@ def task_specs(suite: str | None, tasks: list[str] | None) -> list[TaskSpec]:
     if suite:
         specs.extend(resolve_suite(suite).tasks)
     for name in tasks or []:
-        specs.append(TaskSpec(name))
+        # ``alignlab/<task>`` is how Inspect names an alignlab task; here it is ``<task>``.
+        specs.append(TaskSpec(name.removeprefix("alignlab/")))
     if not specs:
         specs.extend(resolve_suite("quick").tasks)
     return specs
+
+
+def is_external(name: str) -> bool:
+    """Whether ``name`` is a task of another Inspect package (``inspect_evals/<task>``)."""
+    return "/" in name
+
+
+def build_external_task(spec: TaskSpec, overrides: Mapping[str, Any]) -> tuple[Any, str | None]:
+    """Build a task of another Inspect package through Inspect's registry.
+
+    Returns ``(task, None)``, or ``(None, reason)`` when the task cannot be
+    built here: offline, a task whose dataset is on the Hugging Face hub fails
+    to download it, and that task is skipped with the one-line reason rather
+    than ending the run. Of the command line's task arguments the task gets
+    those it takes; ``limit`` keeps the first items of its dataset.
+
+    Raises:
+        UnknownTaskError: no installed package registers the task.
+    """
+    from inspect_ai._eval.registry import task_create
+    from inspect_ai._util.registry import registry_info, registry_lookup
+
+    from alignlab.models.perf import load_entry_point
+
+    package = spec.name.split("/", 1)[0]
+    try:
+        load_entry_point(package)
+    except Exception as ex:
+        raise UnknownTaskError(
+            f"Cannot load the Inspect package '{package}' for task '{spec.name}': {ex}"
+        ) from None
+    factory = registry_lookup("task", spec.name)
+    if factory is None:
+        raise UnknownTaskError(
+            f"Unknown task '{spec.name}': no installed Inspect package '{package}' registers it "
+            "(inspect_evals tasks are written inspect_evals/<name>)."
+        )
+    if overrides.get("intervention"):
+        return None, (
+            f"{spec.name} skipped: interventions apply to alignlab tasks only "
+            "(it has no slot before its answering step)"
+        )
+    params = set(registry_info(factory).metadata.get("params", []))
+    args = {**spec.args, **{k: v for k, v in overrides.items() if k in params}}
+    limit = None
+    if "limit" not in params:  # alignlab's item limit: the command line's wins over the suite's
+        limit = overrides.get("limit", args.pop("limit", None))
+    try:
+        task = task_create(spec.name, **args)
+    except Exception as ex:  # a hub download offline, a missing optional dependency, ...
+        first = (str(ex).strip().splitlines() or [""])[0]
+        return None, f"{spec.name} skipped: cannot build it ({type(ex).__name__}: {first})"
+    if isinstance(limit, int) and limit > 0:
+        task.dataset = task.dataset[:limit]
+    return task, None
 
 
 def server_url(model: str, base_url: str | None) -> str | None:
@@ -199,8 +257,11 @@ def run_eval(
     reused from its log. ``model_roles`` binds Inspect model roles (``grader``)
     to model strings; Inspect counts them in a task's identity, so a different
     grader is a different task, not a finished one. ``warn`` receives
-    warnings about the request (a ``judge=grader`` task with no grader bound);
-    without it they go to :func:`warnings.warn`.
+    warnings about the request (a ``judge=grader`` task with no grader bound,
+    an inspect_evals task skipped because it cannot be built offline);
+    without it they go to :func:`warnings.warn`. Tasks named
+    ``<package>/<task>`` (``inspect_evals/<task>``) are built through
+    Inspect's registry (:func:`build_external_task`).
     """
     from inspect_ai import eval_set
     from inspect_ai._util.error import PrerequisiteError
@@ -214,10 +275,23 @@ def run_eval(
         overrides["limit"] = limit
     if seed is not None:
         overrides["seed"] = seed
-    built = [build_task(spec, overrides) for spec in specs]
+    built: list[Any] = []
+    skipped: list[str] = []
+    for spec in specs:
+        if not is_external(spec.name):
+            built.append(build_task(spec, overrides))
+            continue
+        task, reason = build_external_task(spec, overrides)
+        if reason is not None:
+            skipped.append(reason)
+            (warn or _warn)(reason)
+        else:
+            built.append(task)
+    if not built:
+        raise AlignlabError("Nothing to run: " + "; ".join(skipped))
     log_path = Path(log_dir or default_log_dir(suite))
     log_path.mkdir(parents=True, exist_ok=True)
-    preload_entry_points({spec.name.split("/", 1)[0] for spec in specs if "/" in spec.name})
+    preload_entry_points({spec.name.split("/", 1)[0] for spec in specs if is_external(spec.name)})
     resolved = load_model(model, base_url, dict(model_args or {}))
     roles = load_role_models(model_roles or {})
     warning = unbound_grader_warning(specs, overrides, model_roles or {})
@@ -243,4 +317,9 @@ def run_eval(
         )
     except PrerequisiteError as ex:
         raise AlignlabError(re.sub(r"\[/?bold\]", "", str(ex))) from None
-    return EvalOutcome(success=success, log_dir=log_path, log_files=[log.location for log in logs])
+    return EvalOutcome(
+        success=success,
+        log_dir=log_path,
+        log_files=[log.location for log in logs],
+        skipped=skipped,
+    )

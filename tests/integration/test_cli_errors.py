@@ -115,3 +115,23 @@ def test_report_on_empty_dir(tmp_path: Path) -> None:
 def test_bad_key_value(tmp_path: Path, bad: str) -> None:
     proc = _alignlab("eval", "--task", "ethics_justice", bad, "--log-dir", str(tmp_path))
     _assert_clean_failure(proc, "expects key=value")
+
+
+def test_malformed_intervention_fails_before_running(tmp_path: Path) -> None:
+    proc = _alignlab(
+        "eval",
+        "--task",
+        "ethics_justice",
+        "--intervention",
+        "principles:oops",
+        "--log-dir",
+        str(tmp_path),
+    )
+    _assert_clean_failure(proc, "expected key=value", "principles:oops")
+    assert proc.returncode == 2
+    assert not list(tmp_path.glob("*.eval"))
+
+
+def test_unknown_inspect_evals_task(tmp_path: Path) -> None:
+    proc = _alignlab("eval", "--task", "inspect_evals/no_such_eval", "--log-dir", str(tmp_path))
+    _assert_clean_failure(proc, "Unknown task 'inspect_evals/no_such_eval'")

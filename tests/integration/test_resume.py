@@ -1,4 +1,10 @@
-"""A run killed with SIGKILL finishes on re-run without repeating or losing samples."""
+"""A run killed with SIGKILL finishes on re-run without repeating or losing samples.
+
+The run uses a stand-in model that answers the first ``GATE`` requests and then
+blocks until the process dies, so the test kills it once its log holds finished
+samples, however fast or slow the machine is: nothing here waits on the clock
+(the deadlines only end a test that hangs).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,51 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
-import pytest
 from inspect_ai.log import read_eval_log
 
 N_ITEMS = 24
+GATE = 8  # requests answered before the model blocks; fewer than N_ITEMS
+
+# `alignlab eval` with a "gated" model provider registered first. With GATE_OPEN=n the
+# model answers n requests and then never returns; without it, it answers every request.
+GATED_CLI = textwrap.dedent(
+    """
+    import asyncio, os, sys
+    from inspect_ai.model import ModelAPI, ModelOutput, modelapi
+
+    OPEN = int(os.environ.get("GATE_OPEN", "0"))
+    calls = 0
+
+    class Gated(ModelAPI):
+        async def generate(self, input, tools, tool_choice, config):
+            global calls
+            calls += 1
+            if OPEN and calls > OPEN:
+                await asyncio.Event().wait()
+            return ModelOutput.from_content(model=self.model_name, content="Not wrong")
+
+    @modelapi(name="gated")
+    def gated():
+        return Gated
+
+    from alignlab.cli import main
+    main()
+    """
+)
 
 
 def _command(log_dir: Path) -> list[str]:
-    # Generation scoring is slow enough (about a second an item) to kill mid-run.
     return [
         sys.executable,
-        "-m",
-        "alignlab.cli",
+        "-c",
+        GATED_CLI,
         "eval",
+        "--model",
+        "gated/model",
         "--task",
         "ethics_commonsense",
         "--limit",
@@ -47,27 +82,30 @@ def _sample_count(path: Path) -> int:
         return 0
 
 
-@pytest.mark.slow
 def test_kill_minus_nine_then_resume(tmp_path: Path) -> None:
     log_dir = tmp_path / "logs"
-    proc = subprocess.Popen(_command(log_dir), start_new_session=True)
-    deadline = time.time() + 240
-    flushed = 0
-    while time.time() < deadline and proc.poll() is None:
-        logs = _logs(log_dir)
-        flushed = _sample_count(logs[0]) if logs else 0
-        if flushed >= 5:
-            break
-        time.sleep(0.3)
-    assert proc.poll() is None, "the run finished before it could be interrupted"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    env = {**os.environ, "GATE_OPEN": str(GATE)}
+    proc = subprocess.Popen(_command(log_dir), start_new_session=True, env=env)
+    deadline = time.monotonic() + 240
+    try:
+        # Wait for the log to hold finished samples; the gated run cannot finish meanwhile.
+        while proc.poll() is None and time.monotonic() < deadline:
+            logs = _logs(log_dir)
+            if logs and _sample_count(logs[0]) > 0:
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None, "the gated run ended by itself"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
     killed = read_eval_log(str(_logs(log_dir)[0]))
     assert killed.status == "started"
     done_before = {s.id: s.uuid for s in killed.samples or []}
-    assert 0 < len(done_before) < N_ITEMS
+    assert 0 < len(done_before) <= GATE
 
-    rerun = subprocess.run(_command(log_dir), capture_output=True, text=True, timeout=300)
+    env.pop("GATE_OPEN")
+    rerun = subprocess.run(_command(log_dir), capture_output=True, text=True, timeout=300, env=env)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     finished = [read_eval_log(str(p)) for p in _logs(log_dir)]
     success = [log for log in finished if log.status == "success"]

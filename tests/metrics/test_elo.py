@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from alignlab.metrics import (
@@ -145,42 +147,75 @@ def test_bootstrap_is_deterministic_with_seed_and_spreads() -> None:
     assert sum(first.mean.values()) == pytest.approx(4000.0)
 
 
+# The authors' procedure, written out independently of alignlab.metrics.elo so that the
+# expected values below do not come from the function under test: LitmusValues'
+# calculate_elo_rating.py (after the Chatbot Arena notebook) keeps the battles in a
+# DataFrame (model_a, model_b, winner), runs online Elo with a defaultdict of ratings,
+# and "bootstraps" with np.random.seed(42) then battles.sample(frac=1, replace=False)
+# per round; the rating is the mean over rounds, the plots' CI the 2.5% and 97.5% quantiles.
+_WINNER = {1.0: "model_a", 0.0: "model_b", 0.5: "tie"}
+
+
+def _authors_online_elo(frame: pd.DataFrame) -> dict[str, float]:
+    k, scale, base, init = 4, 400, 10, 1000
+    rating: defaultdict[str, float] = defaultdict(lambda: init)
+    for model_a, model_b, winner in frame[["model_a", "model_b", "winner"]].itertuples(index=False):
+        ra, rb = rating[model_a], rating[model_b]
+        ea = 1 / (1 + base ** ((rb - ra) / scale))
+        eb = 1 / (1 + base ** ((ra - rb) / scale))
+        sa = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5}[winner]
+        rating[model_a] += k * (sa - ea)
+        rating[model_b] += k * (1 - sa - eb)
+    return dict(rating)
+
+
+def _authors_bootstrap(battles: list[tuple[Any, Any, float]], rounds: int) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        [(a, b, _WINNER[score]) for a, b, score in battles],
+        columns=["model_a", "model_b", "winner"],
+    )
+    np.random.seed(42)
+    rows = [_authors_online_elo(frame.sample(frac=1.0, replace=False)) for _ in range(rounds)]
+    return pd.DataFrame(rows)
+
+
+def _battles_with_ties(seed: int, n: int) -> list[tuple[Any, Any, float]]:
+    """Random battles plus ties and self-battles (a value class against itself is a tie)."""
+    battles = _battles(seed=seed, n=n)
+    return [*battles, ("care", "truth", 0.5), ("power", "power", 0.5), ("privacy", "care", 0.5)]
+
+
+def test_authors_procedure_agrees_with_the_hand_worked_case() -> None:
+    # The reference above on test_elo_three_battles_by_hand's battles, in that order.
+    frame = pd.DataFrame(
+        [("A", "B", "model_a"), ("A", "C", "tie"), ("B", "C", "model_b")],
+        columns=["model_a", "model_b", "winner"],
+    )
+    assert _authors_online_elo(frame) == pytest.approx(
+        {"A": 1001.988487, "B": 996.011579, "C": 1001.999934}, abs=1e-5
+    )
+
+
 def test_bootstrap_reproduces_litmusvalues_procedure() -> None:
-    # LitmusValues: np.random.seed(42); each round battles.sample(frac=1, replace=False),
-    # online Elo, then the mean over rounds. DataFrame.sample draws a permutation from the
-    # global RandomState, so this is RandomState(42).permutation called once per round.
-    battles = _battles(seed=3, n=120)
-    np.random.seed(42)
-    table = []
-    for _ in range(20):
-        order = np.random.permutation(len(battles))
-        ratings = elo_ratings([battles[i] for i in order])
-        table.append([ratings[name] for name in sorted(ratings)])
-    expected = np.asarray(table)
+    battles = _battles_with_ties(seed=3, n=120)
+    table = _authors_bootstrap(battles, rounds=20)
     summary = elo_bootstrap(battles, rounds=20)
-    names = sorted(summary.mean)
-    assert [summary.mean[name] for name in names] == pytest.approx(expected.mean(axis=0), rel=1e-12)
-    assert [summary.low[name] for name in names] == pytest.approx(
-        np.percentile(expected, 2.5, axis=0), rel=1e-12
-    )
-    assert [summary.high[name] for name in names] == pytest.approx(
-        np.percentile(expected, 97.5, axis=0), rel=1e-12
-    )
+    assert set(summary.mean) == set(table.columns)
+    for name in table.columns:
+        column = table[name]
+        assert summary.mean[name] == pytest.approx(column.mean(), rel=1e-9)
+        assert summary.median[name] == pytest.approx(column.median(), rel=1e-9)
+        assert summary.low[name] == pytest.approx(column.quantile(0.025), rel=1e-9)
+        assert summary.high[name] == pytest.approx(column.quantile(0.975), rel=1e-9)
 
 
-def test_bootstrap_matches_pandas_sample_as_in_litmusvalues() -> None:
-    pd = pytest.importorskip("pandas")
-    battles = _battles(seed=5, n=80)
-    frame = pd.DataFrame(battles, columns=["a", "b", "score"])
-    np.random.seed(42)
-    rows = []
-    for _ in range(10):
-        shuffled = frame.sample(frac=1, replace=False)
-        rows.append(elo_ratings(list(shuffled.itertuples(index=False, name=None))))
-    expected = pd.DataFrame(rows).mean()
-    summary = elo_bootstrap(battles, rounds=10)
-    for name, value in expected.items():
-        assert summary.mean[name] == pytest.approx(value, rel=1e-12)
+def test_single_ordering_matches_the_authors_online_elo() -> None:
+    battles = _battles_with_ties(seed=5, n=80)
+    frame = pd.DataFrame(
+        [(a, b, _WINNER[score]) for a, b, score in battles],
+        columns=["model_a", "model_b", "winner"],
+    )
+    assert elo_ratings(battles) == pytest.approx(_authors_online_elo(frame), rel=1e-9)
 
 
 def test_bootstrap_options_and_edge_cases() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import choix  # a dev dependency: missing, these tests must fail, not skip
 import numpy as np
 import pytest
 from scipy.special import expit
@@ -17,8 +18,6 @@ from alignlab.metrics import (
     kendall_tau,
     robust_bradley_terry,
 )
-
-choix = pytest.importorskip("choix")
 
 
 def _random_comparisons(n: int, m: int, seed: int) -> tuple[np.ndarray, list[tuple[int, int]]]:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
+import inspect_evals  # noqa: F401 - a pinned dependency: missing, these tests must fail
 
 SCRIPT = textwrap.dedent(
     """
@@ -41,12 +41,31 @@ def _run(needed: list[str]) -> dict[str, object]:
 
 
 def test_task_only_entry_points_are_skipped() -> None:
-    pytest.importorskip("inspect_evals")
     result = _run([])
     assert result == {"skipped": ["inspect_evals"], "evals_loaded": False}
 
 
 def test_needed_task_package_is_loaded() -> None:
-    pytest.importorskip("inspect_evals")
     result = _run(["inspect_evals"])
     assert result == {"skipped": [], "evals_loaded": True}
+
+
+def test_a_skipped_package_loads_when_a_later_run_needs_it() -> None:
+    # One process: a run without inspect_evals tasks preloads and skips it; a later
+    # lookup of inspect_evals/<task> must still find the task.
+    script = textwrap.dedent(
+        """
+        import json, sys
+        from alignlab.models.perf import load_entry_point, preload_entry_points
+        from inspect_ai._util.registry import registry_lookup
+        preload_entry_points(set())
+        before = registry_lookup("task", "inspect_evals/gsm8k") is not None
+        load_entry_point("inspect_evals")
+        after = registry_lookup("task", "inspect_evals/gsm8k") is not None
+        print(json.dumps({"before": before, "after": after}))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"before": False, "after": True}

@@ -24,7 +24,10 @@ What did matter is what gets imported: Inspect loads every installed package's
 ``inspect_ai`` entry point at the start of an eval, and inspect-evals' entry
 point imports all of its evals. :func:`preload_entry_points` skips that
 (peak RSS 540 -> 390 MB, about 2 s); keeping scipy out of the scoring path
-saved another 60 MB.
+saved another 60 MB. alignlab's own entry point is always loaded (it holds the
+model provider); it also registers every alignlab task with Inspect, importing
+the task modules a run imports anyway (about 0.5 s on its own). A run that
+names an ``inspect_evals/<task>`` loads inspect-evals' entry point as well.
 """
 
 from __future__ import annotations
@@ -66,3 +69,33 @@ def preload_entry_points(needed: set[str] | frozenset[str] = frozenset()) -> lis
         state.ensure_entry_points(ep.name)
     state._inspect_ai_eps_loaded_all = True
     return skipped
+
+
+def load_entry_point(package: str) -> None:
+    """Load ``package``'s ``inspect_ai`` entry point now, whatever was skipped before.
+
+    Inspect's own lookup of ``<package>/<name>`` loads nothing once every entry
+    point counts as loaded, and :func:`preload_entry_points` marks them so
+    while skipping the task-only packages: a second run in the same process
+    that names an ``inspect_evals/<task>`` must load inspect-evals itself.
+    Loading twice only re-imports a module already imported.
+
+    Raises:
+        Exception: whatever importing the entry point raises.
+    """
+    from importlib.metadata import entry_points
+
+    loaded: Any = None
+    try:
+        from inspect_ai._util import entrypoints as state
+
+        loaded = getattr(state, "_inspect_ai_eps_loaded", None)
+    except ImportError:  # pragma: no cover - Inspect moved it
+        pass
+    if isinstance(loaded, list) and package in loaded:
+        return
+    for ep in entry_points(group="inspect_ai"):
+        if ep.name == package:
+            ep.load()
+    if isinstance(loaded, list):
+        loaded.append(package)
