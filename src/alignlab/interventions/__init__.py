@@ -172,7 +172,9 @@ def to_int(args: Mapping[str, str], key: str, default: int, name: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise UnknownTaskError(f"Intervention '{name}': {key} must be an integer, got '{raw}'")
+        raise UnknownTaskError(
+            f"Intervention '{name}': {key} must be an integer, got '{raw}'"
+        ) from None
 
 
 __all__ = [
