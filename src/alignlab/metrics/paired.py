@@ -90,7 +90,7 @@ def paired_permutation_p(
     if group_ids is not None:
         check_same_length(differences, group_ids, "a", "group_ids")
         codes, n_groups = group_codes(group_ids, "group_ids")
-        units = np.bincount(codes, weights=differences, minlength=n_groups)
+        units = np.bincount(codes, weights=differences, minlength=n_groups).astype(np.float64)
     # Relative tolerance for sums that are equal in theory but not in floating point
     # (scipy's rule, on the scale of the sum).
     observed = float(units.sum())
