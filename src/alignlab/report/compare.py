@@ -121,9 +121,7 @@ def compare_interventions(
     for key in sorted(by_key):
         group = by_key[key]
         baselines = [r for r in group if intervention_of(r) == BASELINE]
-        others = sorted(
-            (r for r in group if intervention_of(r) != BASELINE), key=intervention_of
-        )
+        others = sorted((r for r in group if intervention_of(r) != BASELINE), key=intervention_of)
         if not others:
             continue
         if not baselines:
