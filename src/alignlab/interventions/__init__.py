@@ -9,6 +9,19 @@ source of labelled training examples) and returns the solvers to insert.
 
 The spec strings are task arguments, so they are in the Inspect log, in
 alignlab's run key and in every report row.
+
+Bundled interventions:
+
+* ``principles[:constitution=default|care|justice | :file=PATH]``: a
+  constitution in the system prompt (:mod:`alignlab.interventions.principles`);
+* ``fewshot[:k=5,seed=0]``: k labelled examples from the family's training
+  split as earlier turns (:mod:`alignlab.interventions.fewshot`);
+* ``reason[:theory=NAME,max_tokens=256]``: reasoning first, optionally through
+  a moral theory, then the answer (:mod:`alignlab.interventions.reason`).
+
+Forced-choice tasks pass the same solvers to
+:func:`~alignlab.scorers.forced_choice.forced_choice` (``before=``), which runs
+the content-free calibration prompt through them too.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ from alignlab.metrics.elo import (
 )
 from alignlab.metrics.elo import ranking as elo_ranking
 from alignlab.metrics.multilabel import exact_match_multilabel, macro_f1, micro_f1
+from alignlab.metrics.paired import PairedDifference, paired_difference, paired_permutation_p
 from alignlab.metrics.ranking import (
     bradley_terry,
     drop_comparisons,
@@ -84,6 +85,10 @@ __all__ = [
     "majority_baseline",
     "majority_grouped_exact_match",
     "paired_bootstrap_diff_ci",
+    # Paired comparison of an intervention with its baseline on shared items.
+    "PairedDifference",
+    "paired_difference",
+    "paired_permutation_p",
     "pairwise_accuracy",
     "roc_auc",
     # Value rankings: Elo (LitmusValues), Thurstonian utilities (Utility Engineering), BTL.

@@ -13,20 +13,31 @@ Two ways to read a model's choice, as lm-eval-harness does:
 back to ``generate`` otherwise. Every score records which method produced it.
 
 With ``logprob`` the solver also scores a content-free version of the prompt
-(every field replaced by "N/A") once per model, prompt variant and choice set,
-so the scorer can apply contextual calibration (Zhao et al. 2021, "Calibrate
-Before Use"): subtract the content-free log-probabilities before the argmax.
+(every field replaced by "N/A") once per model, prompt variant, choice set and
+interventions, so the scorer can apply contextual calibration (Zhao et al.
+2021, "Calibrate Before Use"): subtract the content-free log-probabilities
+before the argmax. The content-free prompt goes through the same intervention
+solvers as the items (a constitution in the system prompt, few-shot turns, a
+reasoning step), in a forked state, so it is calibrated in the context the
+items are answered in. Where contextual calibration is asked for but
+impossible for an item, the raw decision is kept and counted
+(``calibration_fallbacks``), never silently.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import uuid
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import anyio
 import numpy as np
+
+# Solver arguments are only readable through Inspect's registry helpers (inspect-ai is pinned).
+from inspect_ai._util.registry import is_registry_object, registry_log_name, registry_params
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageSystem,
@@ -46,7 +57,7 @@ from inspect_ai.scorer import (
     scorer,
     stderr,
 )
-from inspect_ai.solver import Generate, Solver, TaskState, solver
+from inspect_ai.solver import Generate, Solver, TaskState, chain, fork, solver
 
 from alignlab.errors import ModelError
 from alignlab.metrics import (
@@ -62,9 +73,10 @@ STORE_KEY = "forced_choice"
 TOP_LOGPROBS = 20
 GENERATE_MAX_TOKENS = 16
 
-# Content-free log-probabilities per (model, prompt, choices): one model call each.
-_content_free_cache: dict[tuple[str, str, tuple[str, ...]], list[float] | None] = {}
-_content_free_locks: dict[tuple[str, str, tuple[str, ...]], anyio.Lock] = {}
+# Content-free log-probabilities per (model, prompt, choices, interventions): computed once.
+_CacheKey = tuple[str, str, tuple[str, ...], str]
+_content_free_cache: dict[_CacheKey, list[float] | None] = {}
+_content_free_locks: dict[_CacheKey, anyio.Lock] = {}
 
 
 def _normalise(text: str) -> str:
@@ -152,7 +164,11 @@ def _exact_choice_request(model: Any, choices: Sequence[str]) -> dict[str, Any] 
 
 
 def content_free_messages(state: TaskState) -> list[ChatMessage] | None:
-    """The content-free prompt a task stored in ``metadata['content_free']``, as messages."""
+    """The content-free prompt a task stored in ``metadata['content_free']``, as messages.
+
+    These are the messages before any intervention; :func:`forced_choice` runs
+    its ``before`` solvers on them (see :func:`content_free_state`).
+    """
     prompt = state.metadata.get("content_free")
     if not prompt:
         return None
@@ -164,14 +180,70 @@ def content_free_messages(state: TaskState) -> list[ChatMessage] | None:
     return messages
 
 
+def content_free_state(state: TaskState) -> TaskState | None:
+    """A fresh task state holding the content-free prompt of ``state``'s item, or None.
+
+    It shares the item's metadata, target and sample id (interventions may
+    read them) but not its messages, store or output.
+    """
+    messages = content_free_messages(state)
+    if messages is None:
+        return None
+    return TaskState(
+        model=state.model,
+        sample_id=state.sample_id,
+        epoch=state.epoch,
+        input=list(messages),
+        messages=messages,
+        target=state.target,
+        metadata=dict(state.metadata),
+    )
+
+
+def interventions_key(solvers: Sequence[Solver]) -> str:
+    """What identifies a chain of intervention solvers in the content-free cache.
+
+    Registered solvers (``@solver``) are named by their registry name and
+    arguments, so the same interventions share one content-free score across
+    tasks; a solver without registry information gets a key of its own.
+    """
+    parts: list[str] = []
+    for s in solvers:
+        if is_registry_object(s):
+            params = json.dumps(registry_params(s), sort_keys=True, default=str)
+            parts.append(f"{registry_log_name(s)}({params})")
+        else:
+            parts.append(f"unregistered-{uuid.uuid4().hex}")
+    return ";".join(parts)
+
+
 async def _content_free_logprobs(
-    messages: list[ChatMessage], choices: Sequence[str], top_logprobs: int
+    state: TaskState,
+    choices: Sequence[str],
+    top_logprobs: int,
+    before: Sequence[Solver],
+    before_key: str,
 ) -> list[float] | None:
+    """The content-free prompt's choice log-probabilities, after the ``before`` solvers.
+
+    Computed once per (model, content-free prompt, choices, interventions):
+    the first item to ask runs the interventions on a forked state (its own
+    store and transcript span) and scores the answer position; the others
+    wait on the lock and read the cache.
+    """
+    messages = content_free_messages(state)
+    if messages is None:
+        return None
     model = get_model()
-    key = (str(model), "\n".join(m.text for m in messages), tuple(choices))
+    key = (str(model), "\n".join(m.text for m in messages), tuple(choices), before_key)
     lock = _content_free_locks.setdefault(key, anyio.Lock())
     async with lock:
         if key not in _content_free_cache:
+            if before:
+                cf_state = content_free_state(state)
+                assert cf_state is not None
+                cf_state = await fork(cf_state, chain(*before))
+                messages = list(cf_state.messages)
             output = await model.generate(
                 messages,
                 config=GenerateConfig(
@@ -203,11 +275,14 @@ def forced_choice(
         max_tokens: answer length for the ``generate`` method.
         temperature: sampling temperature of the ``generate`` method (0 is
             greedy; use > 0 with several epochs to estimate a distribution).
-        before: the intervention solvers the task runs ahead of this one; the
-            content-free calibration prompt must go through them too.
+        before: the intervention solvers the task runs ahead of this one (the
+            task still runs them itself); the content-free calibration prompt
+            is run through them too before it is scored. With a solver that
+            generates (a reasoning step), the item's answer is read at the
+            position after everything the solvers added.
     """
-    if before:
-        raise NotImplementedError("content-free calibration through interventions")
+    interventions = list(before or [])
+    before_key = interventions_key(interventions)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         choices: list[str] = list(state.metadata["choices"])
@@ -226,10 +301,9 @@ def forced_choice(
                 logprobs, floored = choice_logprobs(top, choices)
                 record.update(method="logprob", logprobs=logprobs, floored=floored)
                 record["choice_mass"] = float(np.exp(logprobs)[~np.array(floored)].sum())
-                cf_messages = content_free_messages(state)
-                if cf_messages is not None:
+                if state.metadata.get("content_free"):
                     record["cf_logprobs"] = await _content_free_logprobs(
-                        cf_messages, choices, top_logprobs
+                        state, choices, top_logprobs, interventions, before_key
                     )
                 state.store.set(STORE_KEY, record)
                 return state
@@ -265,6 +339,28 @@ def unparsed_rate() -> Metric:
             return float("nan")
         values = [s.score.value for s in scores]
         return float(np.mean([v["unparsed"] if isinstance(v, dict) else 0.0 for v in values]))
+
+    return compute
+
+
+@metric
+def calibration_fallbacks() -> Metric:
+    """How many items asked for contextual calibration but kept the raw decision.
+
+    Calibration is impossible for an item without a content-free prompt,
+    when the model gave no log-probabilities for it (or answered in text), or
+    when no choice was among the item's top tokens. Such an item is scored
+    raw; this count lets a report warn instead of mixing the two silently.
+    """
+
+    def compute(scores: list[SampleScore]) -> float:
+        return float(
+            sum(
+                1
+                for s in scores
+                if s.score.metadata and s.score.metadata.get("calibration_fallback")
+            )
+        )
 
     return compute
 
@@ -311,6 +407,7 @@ def group_exact_match() -> Metric:
         unparsed_rate(),
         log_odds_auc(),
         group_exact_match(),
+        calibration_fallbacks(),
     ]
 )
 def forced_choice_scorer(calibration: Calibration = "none") -> Scorer:
@@ -320,7 +417,10 @@ def forced_choice_scorer(calibration: Calibration = "none") -> Scorer:
     selected calibration), ``correct_raw``, ``correct_calibrated`` (NaN when
     calibration was impossible) and ``unparsed``; the metadata keeps the
     method, the per-choice log-probabilities, the binary log-odds and the
-    contrast group, so reports can recompute any metric.
+    contrast group, so reports can recompute any metric. With
+    ``calibration="contextual"``, an item that cannot be calibrated keeps its
+    raw decision and is marked ``calibration_fallback`` in the metadata
+    (counted by :func:`calibration_fallbacks`).
     """
 
     async def score(state: TaskState, target: Target) -> Score:
@@ -358,6 +458,7 @@ def forced_choice_scorer(calibration: Calibration = "none") -> Scorer:
         correct_raw = float(pred_raw == gold)
         correct_cal = float(pred_cal == gold) if calibrated_available else float("nan")
         use_cal = calibration == "contextual" and calibrated_available
+        meta["calibration_fallback"] = calibration == "contextual" and not calibrated_available
         pred = pred_cal if use_cal else pred_raw
         return Score(
             value={
