@@ -7,7 +7,6 @@ key tells runs with and without an intervention apart.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,8 @@ from fake_runner import FakeRunner, install
 
 @pytest.fixture(autouse=True)
 def demo_interventions(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Two interventions registered for the test only (and the bundled ones present here)."""
-    present = tuple(m for m in interventions._BUILTIN_MODULES if importlib.util.find_spec(m))
-    monkeypatch.setattr(interventions, "_BUILTIN_MODULES", present)
+    """Two interventions registered for the test only, beside the bundled ones."""
+    interventions.registered()  # the bundled ones first, so the saved registry holds them
     saved = dict(interventions._REGISTRY)
 
     def nothing(args: Mapping[str, str], context: interventions.InterventionContext) -> list[Any]:
