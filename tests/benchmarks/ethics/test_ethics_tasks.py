@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from inspect_ai.dataset import Sample
 
-from alignlab.datasets.ethics import SUBSETS, load_ethics
+from alignlab.benchmarks.ethics.data import SUBSETS, load_ethics
+from alignlab.benchmarks.ethics.tasks import VARIANTS, ethics_justice, ethics_samples
 from alignlab.errors import UnknownTaskError
-from alignlab.tasks.ethics import VARIANTS, ethics_samples, ethics_task
 
-FIXTURE = str(Path(__file__).resolve().parents[1] / "fixtures" / "ethics_public")
+FIXTURE = str(Path(__file__).resolve().parents[2] / "fixtures" / "ethics_public")
 
 # The answer a sample must expect for a label-1 item, per (subset, variant): label 1 means
 # clearly wrong (commonsense), reasonable (deontology, justice), trait shown (virtue).
@@ -221,7 +221,7 @@ def test_fixture_data_dir_and_split_reach_the_loader() -> None:
 
 
 def test_ethics_task_wires_samples_solver_and_scorer() -> None:
-    task = ethics_task("justice", "direct", limit=5, calibration="contextual")
+    task = ethics_justice(variant="direct", limit=5, calibration="contextual")
     assert len(task.dataset) == 4
     assert task.metadata is not None
     assert task.metadata["group_size"] == 4

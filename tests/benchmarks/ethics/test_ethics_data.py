@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from alignlab.datasets.ethics import (
+from alignlab.benchmarks.ethics.data import (
     GROUP_SIZE,
     SUBSETS,
     EthicsItem,
@@ -18,7 +18,7 @@ from alignlab.datasets.ethics import (
 )
 from alignlab.errors import DatasetError
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ethics_public"
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "ethics_public"
 
 JUSTICE_HEADER = "label,scenario\n"
 

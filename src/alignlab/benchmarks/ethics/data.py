@@ -14,8 +14,10 @@ of 5 (one sentence, five candidate traits); the paper's exact-match metric is
 computed over those groups.
 
 ``data_dir=None`` reads the dataset bundled with alignlab (written by the
-project, same layout, see ``data/ethics/CARD.md``); ``data_dir="hub"`` reads the
-Hugging Face copy (needs network and the ``hub`` extra).
+project, same layout, test and train splits; see ``data/CARD.md``);
+``data_dir="hub"`` reads the Hugging Face copy (needs network and the ``hub``
+extra), whose ``validation`` split is the published Test set and whose
+``test`` split is the Hard Test set.
 """
 
 from __future__ import annotations
@@ -23,15 +25,19 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
-from alignlab.datasets._rows import bundled_data, data_root, is_hub
+from alignlab.datasets._rows import is_hub
 from alignlab.errors import DatasetError
 
 SUBSETS = ("commonsense", "deontology", "justice", "virtue", "utilitarianism")
 SPLITS = ("train", "test", "test_hard")
 GROUP_SIZE = {"deontology": 4, "justice": 4, "virtue": 5}
 HUB_REPO = "hendrycks/ethics"
+# The hub copy names the published splits differently: its "validation" split is the
+# published Test set (3,885 commonsense rows) and its "test" split the Hard Test (3,964).
+HUB_SPLITS = {"train": "train", "test": "validation", "test_hard": "test"}
 
 _FILE_PREFIX = {
     "commonsense": "commonsense/cm",
@@ -70,7 +76,11 @@ class EthicsItem:
 
 def bundled_ethics_dir() -> Path:
     """The folder of the ETHICS-layout dataset written by this project."""
-    return bundled_data("ethics")
+    return Path(str(resources.files("alignlab.benchmarks.ethics") / "data"))
+
+
+def _root(data_dir: str | Path | None) -> Path:
+    return bundled_ethics_dir() if data_dir is None else Path(data_dir).expanduser()
 
 
 def ethics_file(subset: str, data_dir: Path, split: str = "test") -> Path:
@@ -92,9 +102,9 @@ def load_ethics(
     """
     _check_subset(subset)
     if is_hub(data_dir):
-        items = list(_load_hub(subset, split))
+        items = list(_load_hub(subset, hub_split_of(split)))
     else:
-        root = data_root(data_dir, "ethics")
+        root = _root(data_dir)
         path = ethics_file(subset, root, split)
         if not path.is_file():
             raise DatasetError(
@@ -125,8 +135,20 @@ def load_ethics(
 def items_origin(subset: str, data_dir: str | Path | None, split: str) -> str:
     """Where a subset's rows come from, for messages."""
     if is_hub(data_dir):
-        return f"{HUB_REPO}/{subset}/{split}"
-    return str(ethics_file(subset, data_root(data_dir, "ethics"), split))
+        return f"{HUB_REPO}/{subset}/{hub_split_of(split)}"
+    return str(ethics_file(subset, _root(data_dir), split))
+
+
+def hub_split_of(split: str) -> str:
+    """The hub copy's name for a published split (``test`` -> ``validation``,
+    ``test_hard`` -> ``test``).
+
+    Raises:
+        DatasetError: ``split`` is not a published split.
+    """
+    if split not in HUB_SPLITS:
+        raise DatasetError(HUB_REPO, f"unknown split '{split}'; use one of {', '.join(SPLITS)}")
+    return HUB_SPLITS[split]
 
 
 def _check_subset(subset: str) -> None:
@@ -239,14 +261,13 @@ def _split_virtue(scenario: str, path: Path, line: int) -> dict[str, str]:
     return {"scenario": sentence.strip(), "trait": trait.strip()}
 
 
-def _load_hub(subset: str, split: str) -> Iterator[EthicsItem]:  # pragma: no cover - network
+def _load_hub(subset: str, hub_split: str) -> Iterator[EthicsItem]:  # pragma: no cover - network
     try:
         from datasets import load_dataset
     except ImportError as ex:
         raise DatasetError(
             HUB_REPO, "reading from the hub needs `pip install alignlab[hub]`"
         ) from ex
-    hub_split = {"test_hard": "test"}.get(split, split)
     rows = load_dataset(HUB_REPO, subset, split=hub_split)
     for index, row in enumerate(rows):
         source = f"{HUB_REPO}/{subset}/{hub_split}:{index}"
