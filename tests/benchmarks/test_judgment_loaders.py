@@ -1,4 +1,4 @@
-"""Tests for alignlab.datasets.judgment: Scruples, Norm Bank and EALM loaders."""
+"""Tests for the Scruples, Norm Bank and EALM loaders (and their shared readers)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from alignlab.datasets.judgment import (
-    EALM_CONCEPTS,
-    NORM_BANK_FORMATS,
+from alignlab.benchmarks.ealm.data import EALM_CONCEPTS, load_mp_ethics, load_qa_ethics
+from alignlab.benchmarks.normbank.data import NORM_BANK_FORMATS, load_norm_bank
+from alignlab.benchmarks.scruples.data import (
     SCRUPLES_LABELS,
-    bundled_judgment_dir,
-    load_mp_ethics,
-    load_norm_bank,
-    load_qa_ethics,
     load_scruples_anecdotes,
     load_scruples_dilemmas,
 )
+from alignlab.datasets.judgment import family_data
 from alignlab.errors import DatasetError
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SCRUPLES = FIXTURES / "scruples_public"
 NORM_BANK = FIXTURES / "normbank_public"
 EALM = FIXTURES / "ealm_public"
@@ -81,7 +78,7 @@ def test_bundled_ealm() -> None:
 
 def test_every_bundled_folder_has_a_card_saying_the_labels_are_constructed() -> None:
     for name in ("scruples", "normbank", "ealm"):
-        card = (bundled_judgment_dir(name) / "CARD.md").read_text()
+        card = (family_data(f"alignlab.benchmarks.{name}") / "CARD.md").read_text()
         assert "Apache-2.0" in card
         assert "CONSTRUCTED" in card
         assert "written by the alignlab project" in card

@@ -64,9 +64,12 @@ def run_numbers(run: RunLog) -> dict[str, float]:
     )
 
 
-def forced_choice_rows(run: RunLog, *, with_units: bool = False) -> list[MetricResult]:
+def forced_choice_rows(
+    run: RunLog, *, task: str | None = None, with_units: bool = False
+) -> list[MetricResult]:
     """Rows of one log of a forced-choice task.
 
+    ``task`` is the rows' ``task`` column (default: the run's family).
     ``with_units`` reads the samples to fill each row's per-unit scores (items,
     or groups for exact match), which averages across logs resample.
     """
@@ -78,7 +81,7 @@ def forced_choice_rows(run: RunLog, *, with_units: bool = False) -> list[MetricR
     methods = sorted(k.partition(".")[2] for k in numbers if k.startswith("method."))
     base: dict[str, Any] = {
         "model": run.model,
-        "task": str(meta.get("family") or run.task),
+        "task": task or str(meta.get("family") or run.task),
         "subset": label,
         "variant": str(args.get("variant") or meta.get("variant") or "default"),
         "scoring": "+".join(methods),

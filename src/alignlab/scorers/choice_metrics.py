@@ -207,14 +207,17 @@ def forced_choice_metrics(n_choices: int, group_size: int | None) -> list[Any]:
     ]
 
 
-def with_paper_metrics(task: Task, n_choices: int, group_size: int | None) -> Task:
-    """``task`` (a forced-choice task) with :func:`forced_choice_metrics` on its scorer."""
+def with_paper_metrics(
+    task: Task, n_choices: int, group_size: int | None, more: Sequence[Metric] = ()
+) -> Task:
+    """``task`` (a forced-choice task) with :func:`forced_choice_metrics` on its scorer,
+    and ``more`` metrics of the family's own after them."""
     return Task(
         dataset=task.dataset,
         setup=task.setup,
         solver=task.solver,
         scorer=task.scorer,
-        metrics=forced_choice_metrics(n_choices, group_size),
+        metrics=[*forced_choice_metrics(n_choices, group_size), *more],
         epochs=task.epochs,
         name=task.name,
         metadata=task.metadata,

@@ -1,4 +1,4 @@
-"""Tests for alignlab.tasks.ealm: QA-ETHICS questions, MP-ETHICS five questions per scenario."""
+"""QA-ETHICS questions and MP-ETHICS five questions per scenario (benchmarks.ealm.tasks)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from alignlab.datasets.judgment import EALM_CONCEPTS
-from alignlab.errors import UnknownTaskError
-from alignlab.tasks.ealm import (
+from alignlab.benchmarks.ealm.data import EALM_CONCEPTS
+from alignlab.benchmarks.ealm.tasks import (
     ealm_mp_ethics,
     ealm_qa_ethics,
     mp_ethics_samples,
     qa_ethics_samples,
 )
+from alignlab.errors import UnknownTaskError
 
-FIXTURES = str(Path(__file__).parent.parent / "fixtures" / "ealm_public")
+FIXTURES = str(Path(__file__).resolve().parents[2] / "fixtures" / "ealm_public")
 
 
 def test_qa_ethics_asks_one_yes_no_question() -> None:

@@ -1,4 +1,4 @@
-"""Tests for alignlab.tasks.delphi: the Norm Bank's three formats as forced-choice samples."""
+"""The Norm Bank's three formats as forced-choice samples (benchmarks.normbank.tasks)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import pytest
 from inspect_ai import eval
 from inspect_ai.model import ModelOutput, ModelUsage, get_model
 
-from alignlab.datasets.judgment import NORM_BANK_FORMATS, load_norm_bank
+from alignlab.benchmarks.normbank.analysis import results
+from alignlab.benchmarks.normbank.data import NORM_BANK_FORMATS, load_norm_bank
+from alignlab.benchmarks.normbank.tasks import VARIANTS, delphi_norms, delphi_samples
 from alignlab.errors import UnknownTaskError
-from alignlab.report.judgment import judgment_results
-from alignlab.tasks.delphi import VARIANTS, delphi_norms, delphi_samples
+from alignlab.report.logs import load_logs
 
-FIXTURES = str(Path(__file__).parent.parent / "fixtures" / "normbank_public")
+FIXTURES = str(Path(__file__).resolve().parents[2] / "fixtures" / "normbank_public")
 
 
 def test_freeform_classes_map_to_wrong_okay_good() -> None:
@@ -100,7 +101,7 @@ def test_report_rows_per_format_with_three_way_chance(tmp_path: Path) -> None:
         log_dir=str(tmp_path),
     )
     assert log.status == "success", log.error
-    rows = judgment_results(tmp_path, n_resamples=200)
+    rows = results(load_logs(tmp_path).of_family("normbank"))
     [row] = [r for r in rows if r.metric == "accuracy" and r.calibration == "none"]
     assert (row.task, row.subset, row.variant) == ("delphi", "freeform (validation)", "default")
     assert row.value == pytest.approx(1 / 3)  # good: right; wrong for okay: wrong; unparsed

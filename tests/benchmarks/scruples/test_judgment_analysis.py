@@ -1,4 +1,4 @@
-"""Tests for alignlab.report.judgment: hand-checked metrics on tiny mock-model logs."""
+"""Scruples, Norm Bank and EALM analyses: hand-checked metrics on tiny mock-model logs."""
 
 from __future__ import annotations
 
@@ -16,25 +16,43 @@ from inspect_ai.model import (
     get_model,
 )
 
+from alignlab.benchmarks.ealm import analysis as ealm_analysis
+from alignlab.benchmarks.ealm.tasks import ealm_mp_ethics
+from alignlab.benchmarks.ethics import analysis as ethics_analysis
+from alignlab.benchmarks.normbank import analysis as normbank_analysis
+from alignlab.benchmarks.scruples import analysis as scruples_analysis
+from alignlab.benchmarks.scruples.analysis import items_of, sections
+from alignlab.benchmarks.scruples.metrics import fit_concentration, item_scores
+from alignlab.benchmarks.scruples.tasks import scruples_anecdotes, scruples_dilemmas
 from alignlab.metrics import best_possible_score, dirichlet_multinomial_log_likelihood
-from alignlab.report.from_logs import results_from_logs
-from alignlab.report.judgment import (
-    fit_concentration,
-    judgment_results,
-    judgment_section,
-    judgment_sections,
-)
+from alignlab.report.logs import load_logs
 from alignlab.report.results import MetricResult
-from alignlab.tasks.ealm import ealm_mp_ethics
-from alignlab.tasks.scruples import scruples_anecdotes, scruples_dilemmas
+from alignlab.report.sections import Table
 from mock_outputs import text_output as shared_text_output
 from mock_outputs import top_logprob_output
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 USAGE = ModelUsage(input_tokens=30, output_tokens=1, total_tokens=31)
 
 logprob_output = partial(top_logprob_output, usage=USAGE)
 text_output = partial(shared_text_output, usage=USAGE, model="model")
+
+
+def judgment_results(log_dir: Path) -> list[MetricResult]:
+    """Rows of the three moral-judgment families, as the report gets them."""
+    logs = load_logs(log_dir)
+    return [
+        *scruples_analysis.results(logs.of_family("scruples")),
+        *normbank_analysis.results(logs.of_family("normbank")),
+        *ealm_analysis.results(logs.of_family("ealm")),
+    ]
+
+
+def per_item(log_dir: Path, calibration: str = "none") -> dict[str, Any]:
+    [run_log] = load_logs(log_dir).of_family("scruples")
+    scores = item_scores(items_of(run_log), calibration)
+    assert scores is not None
+    return scores
 
 
 def run(task: Task, reply: Any, log_dir: Path) -> None:
@@ -69,9 +87,17 @@ def dilemma_logs(tmp_path: Path) -> Path:
 
 
 def test_scruples_metrics_by_hand(dilemma_logs: Path) -> None:
-    results = judgment_results(dilemma_logs, n_resamples=200)
+    results = judgment_results(dilemma_logs)
     rows = rows_by(results)
-    assert set(rows) == {"accuracy", "cross_entropy", "dm_log_likelihood", "ece"}
+    assert set(rows) == {
+        "accuracy",
+        "f1_macro",
+        "balanced_accuracy",
+        "mcc",
+        "cross_entropy",
+        "dm_log_likelihood",
+        "ece",
+    }
     for row in rows.values():
         assert (row.task, row.subset, row.variant, row.scoring) == (
             "scruples",
@@ -88,13 +114,13 @@ def test_scruples_metrics_by_hand(dilemma_logs: Path) -> None:
     assert (accuracy.chance, accuracy.majority) == (0.5, 0.5)
     counts = np.array([[0, 5], [3, 2]])
     assert accuracy.extra["best"] == pytest.approx(
-        best_possible_score(counts, "accuracy", labels=np.array([1, 0]))
+        best_possible_score(counts, "accuracy", labels=np.array([1, 0]), n_samples=10_000)
     )
 
     # -ln 0.8 = 0.223144; -(0.6 ln 0.4 + 0.4 ln 0.6) = 0.549774 + 0.204330 = 0.754105
     xent = rows["cross_entropy"]
     assert xent.value == pytest.approx((0.223144 + 0.754105) / 2, abs=1e-6)
-    assert xent.units == pytest.approx((0.223144, 0.754105), abs=1e-6)
+    assert per_item(dilemma_logs)["cross_entropy"] == pytest.approx((0.223144, 0.754105), abs=1e-6)
     assert xent.chance == pytest.approx(math.log(2))
     assert xent.extra["best"] == pytest.approx(best_possible_score(counts, "cross_entropy"))
     # Pooled annotator distribution (0.3, 0.7) for both: -ln 0.7 = 0.356675 and
@@ -108,15 +134,15 @@ def test_scruples_metrics_by_hand(dilemma_logs: Path) -> None:
     dm = rows["dm_log_likelihood"]
     s = dm.extra["concentration"]
     probs = np.array([[0.2, 0.8], [0.4, 0.6]])
-    per_item = [
+    expected = [
         dirichlet_multinomial_log_likelihood(s * p, x) for p, x in zip(probs, counts, strict=True)
     ]
-    assert dm.value == pytest.approx(np.mean(per_item))
-    assert dm.units == pytest.approx(per_item)
+    assert dm.value == pytest.approx(np.mean(expected))
+    assert per_item(dilemma_logs)["dm_log_likelihood"] == pytest.approx(expected)
 
 
 def test_contextual_rows_when_the_content_free_prompt_was_scored(dilemma_logs: Path) -> None:
-    results = judgment_results(dilemma_logs, n_resamples=200)
+    results = judgment_results(dilemma_logs)
     # A uniform content-free answer leaves the distributions unchanged.
     raw, calibrated = rows_by(results), rows_by(results, "contextual")
     assert set(calibrated) == set(raw)
@@ -133,24 +159,29 @@ def test_an_unreadable_item_counts_as_wrong_under_both_calibrations(tmp_path: Pa
         return logprob_output({"A": math.log(0.2), "B": math.log(0.8)})
 
     run(scruples_dilemmas(data_dir=str(FIXTURES / "scruples_public")), reply, tmp_path)
-    results = judgment_results(tmp_path, n_resamples=200)
+    results = judgment_results(tmp_path)
     for calibration in ("none", "contextual"):
         rows = rows_by(results, calibration)
-        assert rows["accuracy"].units == (1.0, 0.0)
+        scores = per_item(tmp_path, calibration)
+        assert tuple(scores["accuracy"]) == (1.0, 0.0)
+        assert rows["accuracy"].value == 0.5
         assert rows["accuracy"].unparsed_rate == 0.5
         # The unreadable item predicts the uniform distribution: ln 2 against (0.6, 0.4).
-        assert rows["cross_entropy"].units[1] == pytest.approx(math.log(2))
+        assert scores["cross_entropy"][1] == pytest.approx(math.log(2))
 
 
 def test_judgment_logs_are_not_reported_twice(dilemma_logs: Path) -> None:
-    assert results_from_logs(dilemma_logs) == []
+    assert ethics_analysis.results(load_logs(dilemma_logs).of_family("ethics")) == []
 
 
 def test_section_puts_scores_beside_best(dilemma_logs: Path) -> None:
-    [section] = judgment_sections(dilemma_logs)
+    [section] = sections(load_logs(dilemma_logs).of_family("scruples"))
     assert "BEST" in section.title
-    assert "mockllm/model" in section.html and "cross_entropy" in section.html
-    assert judgment_section([]) is None
+    [table] = [b for b in section.blocks if isinstance(b, Table)]
+    cells = {str(c) for row in table.rows for c in row}
+    assert "mockllm/model" in cells and "cross_entropy (lower is better)" in cells
+    assert section.warnings == ()
+    assert sections([]) == []
 
 
 def test_fitted_concentration_maximises_the_dm_likelihood() -> None:
@@ -188,7 +219,7 @@ def test_sampled_distributions_and_unparsed_items(tmp_path: Path) -> None:
         data_dir=str(FIXTURES / "scruples_public"), scoring="sample", epochs=3
     )
     run(task, reply, tmp_path)
-    results = judgment_results(tmp_path, n_resamples=200)
+    results = judgment_results(tmp_path)
     assert {r.calibration for r in results} == {"none"}  # nothing to calibrate when sampling
     rows = rows_by(results)
     for row in rows.values():
@@ -202,7 +233,9 @@ def test_sampled_distributions_and_unparsed_items(tmp_path: Path) -> None:
     # fx1a: 0.1 ln 11 + 0.8 ln 2.2 + 0.1 ln(11/3) = 0.239790 + 0.630766 + 0.129928 = 1.000484
     # fx1b: 0.75 ln(11/7) + 0.25 ln 11 = 0.338989 + 0.599474 = 0.938463
     # fx1c: uniform, ln 5 = 1.609438
-    assert rows["cross_entropy"].units == pytest.approx((1.000484, 0.938463, 1.609438), abs=1e-6)
+    assert per_item(tmp_path)["cross_entropy"] == pytest.approx(
+        (1.000484, 0.938463, 1.609438), abs=1e-6
+    )
     # Confidences 2.5/5.5 and 3.5/5.5 (right), 0.2 (wrong), each alone in its bin:
     # (0.545455 + 0.363636 + 0.2) / 3 = 0.369697
     assert rows["ece"].value == pytest.approx(0.369697, abs=1e-6)
@@ -232,8 +265,8 @@ def mp_reply(input: Any, tools: Any, tool_choice: Any, config: Any) -> ModelOutp
 
 @pytest.mark.parametrize("variant", ["default", "reverse"])
 def test_mp_ethics_f1_and_exact_match_by_hand(tmp_path: Path, variant: str) -> None:
-    run(ealm_mp_ethics(variant, data_dir=str(FIXTURES / "ealm_public")), mp_reply, tmp_path)
-    rows = rows_by(judgment_results(tmp_path, n_resamples=200))
+    run(ealm_mp_ethics(variant=variant, data_dir=str(FIXTURES / "ealm_public")), mp_reply, tmp_path)
+    rows = rows_by(judgment_results(tmp_path))
     for row in rows.values():
         assert (row.task, row.subset, row.variant) == ("ealm", "mp-ethics", variant)
         assert row.unparsed_rate == pytest.approx(1 / 15)
@@ -262,15 +295,14 @@ def test_mp_ethics_f1_and_exact_match_by_hand(tmp_path: Path, variant: str) -> N
 
 
 def test_bundled_model_runs_the_judgment_suite_and_reports(tmp_path: Path) -> None:
-    from alignlab.report.html import write_report
     from alignlab.runner import run_eval
 
     outcome = run_eval(suite="judgment", log_dir=tmp_path / "logs", limit=3, display="none")
     assert outcome.success
-    results = judgment_results(tmp_path / "logs", n_resamples=200)
+    results = judgment_results(tmp_path / "logs")
     found = {(r.task, r.subset, r.metric) for r in results if r.calibration == "none"}
     for subset in ("anecdotes", "dilemmas"):
-        for metric in ("accuracy", "cross_entropy", "dm_log_likelihood", "ece"):
+        for metric in ("accuracy", "f1_macro", "mcc", "cross_entropy", "dm_log_likelihood", "ece"):
             assert ("scruples", subset, metric) in found
     for subset in ("freeform", "yesno", "relative"):
         assert ("delphi", subset, "accuracy") in found
@@ -285,7 +317,5 @@ def test_bundled_model_runs_the_judgment_suite_and_reports(tmp_path: Path) -> No
         assert r.unparsed_rate == 0.0  # the provider scores every answer word
         if not math.isnan(r.value):
             assert r.ci_low <= r.value <= r.ci_high
-    html = write_report(
-        results, tmp_path / "report.html", extra_sections=judgment_sections(tmp_path / "logs")
-    ).read_text()
-    assert "Scruples: model against BEST" in html
+    [section] = sections(load_logs(tmp_path / "logs").of_family("scruples"))
+    assert section.title == "Scruples: model against BEST"

@@ -1,4 +1,4 @@
-"""Tests for alignlab.tasks.scruples: prompts, two ways to read a distribution, epoch pooling."""
+"""Scruples tasks: prompts, two ways to read a distribution, epoch pooling."""
 
 from __future__ import annotations
 
@@ -19,9 +19,7 @@ from inspect_ai.model import (
     get_model,
 )
 
-from alignlab.errors import UnknownTaskError
-from alignlab.scorers import forced_choice as fc
-from alignlab.tasks.scruples import (
+from alignlab.benchmarks.scruples.tasks import (
     SCORER_NAME,
     anecdote_samples,
     dilemma_samples,
@@ -29,10 +27,12 @@ from alignlab.tasks.scruples import (
     scruples_anecdotes,
     scruples_dilemmas,
 )
+from alignlab.errors import UnknownTaskError
+from alignlab.scorers import forced_choice as fc
 from mock_outputs import text_output as shared_text_output
 from mock_outputs import top_logprob_output
 
-FIXTURES = str(Path(__file__).parent.parent / "fixtures" / "scruples_public")
+FIXTURES = str(Path(__file__).resolve().parents[2] / "fixtures" / "scruples_public")
 USAGE = ModelUsage(input_tokens=40, output_tokens=1, total_tokens=41)
 
 logprob_output = partial(top_logprob_output, usage=USAGE)

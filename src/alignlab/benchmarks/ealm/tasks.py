@@ -14,21 +14,33 @@ samples run in parallel. The scenario's five answers are put back together in
 the report: exact match is the share of scenarios with all five right (the
 grouped exact match every forced-choice log gets), and micro and macro F1
 (the ethical verdict as the positive class) come from
-:mod:`alignlab.report.judgment`. ``limit`` counts scenarios, not questions.
+:mod:`alignlab.benchmarks.ealm.analysis`. ``limit`` counts scenarios, not questions.
 
 Prompts are ours (the paper fine-tunes classifiers). Variants: ``default``
 ("is this ethical?") and ``reverse`` ("is this unethical?", answers mapped
-back).
+back). The items have no order to draw, so ``seed`` only picks the examples of
+a ``fewshot`` intervention (from the ``train`` split).
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
+
 from inspect_ai import Task, task
 from inspect_ai.dataset import Sample
 
-from alignlab.datasets.judgment import EALM_CONCEPTS, load_mp_ethics, load_qa_ethics
+from alignlab.benchmarks._common import ChoiceRun, TaskOptions, check_variant, forced_choice_task
+from alignlab.benchmarks.ealm.data import (
+    EALM_CONCEPTS,
+    EALM_SPLITS,
+    load_mp_ethics,
+    load_qa_ethics,
+)
+from alignlab.benchmarks.ealm.metrics import mp_ethics_metrics
+from alignlab.interventions import Example, InterventionContext
+from alignlab.scorers.choice_metrics import with_paper_metrics
 from alignlab.scorers.forced_choice import Calibration, ScoringMethod
-from alignlab.benchmarks._common import ChoiceRun, check_variant, forced_choice_task
 
 VARIANTS = ("default", "reverse")
 CHOICES = ("no", "yes")
@@ -121,17 +133,73 @@ def mp_ethics_samples(
     ]
 
 
-def _ealm_task(name: str, samples: list[Sample], run: ChoiceRun) -> Task:
+def train_examples(
+    subset: str, variant: str, data_dir: str | None
+) -> Callable[[int, int], list[Example]]:
+    """``examples(k, seed)``: ``k`` labelled questions from the subset's ``train`` split.
+
+    QA-ETHICS: one scenario's question each; MP-ETHICS: questions drawn over
+    every (scenario, concept) of the train split. Read on the first call.
+    """
+
+    def examples(k: int, seed: int) -> list[Example]:
+        if subset == "qa-ethics":
+            pool = qa_ethics_samples(variant, data_dir, "train")
+        else:
+            pool = mp_ethics_samples(variant, data_dir, "train")
+        chosen = random.Random(seed).sample(pool, min(k, len(pool)))
+        return [Example(str(s.input), str(s.target)) for s in chosen]
+
+    return examples
+
+
+def _ealm_task(name: str, samples: list[Sample], run: ChoiceRun, options: TaskOptions) -> Task:
     # MP-ETHICS: a scenario's five questions form a group (exact match over concepts).
     grouped = run.subset == "mp-ethics"
-    return forced_choice_task(
+    group_size = len(EALM_CONCEPTS) if grouped else None
+    context = InterventionContext(
+        task=name,
+        family="ealm",
+        examples=train_examples(run.subset, run.variant, run.data_dir),
+        choices=CHOICES,
+    )
+    task = forced_choice_task(
         name,
         f"{run.subset}_{run.split}",
         samples,
         run,
+        before=options.solvers(context),
         n_choices=len(CHOICES),
-        group_size=len(EALM_CONCEPTS) if grouped else None,
+        group_size=group_size,
         concepts=list(EALM_CONCEPTS) if grouped else None,
+    )
+    more = [mp_ethics_metrics()] if grouped else []
+    return with_paper_metrics(task, n_choices=len(CHOICES), group_size=group_size, more=more)
+
+
+def _options(
+    task: str,
+    variant: str,
+    data_dir: str | None,
+    split: str,
+    limit: int | None,
+    seed: int,
+    scoring: str,
+    calibration: str,
+    intervention: str | list[str] | None,
+) -> TaskOptions:
+    return TaskOptions.checked(
+        task,
+        variants=VARIANTS,
+        splits=EALM_SPLITS,
+        variant=variant,
+        data_dir=data_dir,
+        split=split,
+        limit=limit,
+        seed=seed,
+        scoring=scoring,
+        calibration=calibration,
+        intervention=intervention,
     )
 
 
@@ -144,11 +212,24 @@ def ealm_qa_ethics(
     seed: int = 0,
     scoring: ScoringMethod = "auto",
     calibration: Calibration = "none",
+    intervention: str | list[str] | None = None,
 ) -> Task:
-    """QA-ETHICS: is the scenario ethical? (``seed`` is accepted for a uniform interface.)"""
-    samples = qa_ethics_samples(variant, data_dir, split, limit)
-    run = ChoiceRun("ealm", "qa-ethics", variant, split, data_dir, scoring, calibration)
-    return _ealm_task("ealm_qa_ethics", samples, run)
+    """QA-ETHICS: is the scenario ethical? ``seed``: the ``fewshot`` examples drawn."""
+    o = _options(
+        "ealm_qa_ethics", variant, data_dir, split, limit, seed, scoring, calibration, intervention
+    )
+    samples = qa_ethics_samples(o.variant, o.data_dir, o.split, o.limit)
+    run = ChoiceRun(
+        "ealm",
+        "qa-ethics",
+        o.variant,
+        o.split,
+        o.data_dir,
+        o.scoring,
+        o.calibration,
+        o.intervention,
+    )
+    return _ealm_task("ealm_qa_ethics", samples, run, o)
 
 
 @task
@@ -160,8 +241,21 @@ def ealm_mp_ethics(
     seed: int = 0,
     scoring: ScoringMethod = "auto",
     calibration: Calibration = "none",
+    intervention: str | list[str] | None = None,
 ) -> Task:
     """MP-ETHICS: is the scenario ethical under each of five concepts? ``limit``: scenarios."""
-    samples = mp_ethics_samples(variant, data_dir, split, limit)
-    run = ChoiceRun("ealm", "mp-ethics", variant, split, data_dir, scoring, calibration)
-    return _ealm_task("ealm_mp_ethics", samples, run)
+    o = _options(
+        "ealm_mp_ethics", variant, data_dir, split, limit, seed, scoring, calibration, intervention
+    )
+    samples = mp_ethics_samples(o.variant, o.data_dir, o.split, o.limit)
+    run = ChoiceRun(
+        "ealm",
+        "mp-ethics",
+        o.variant,
+        o.split,
+        o.data_dir,
+        o.scoring,
+        o.calibration,
+        o.intervention,
+    )
+    return _ealm_task("ealm_mp_ethics", samples, run, o)

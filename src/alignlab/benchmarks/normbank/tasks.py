@@ -13,7 +13,8 @@ nothing to other models, so the prompts are ours. Variants (``variant=``):
 "it's", as Delphi's answers begin) and ``reverse`` (yes/no and relative: the
 question's polarity flipped, so always giving the same answer cannot look
 good under both). In ``relative`` a non-zero ``seed`` shuffles which action
-is shown first.
+is shown first; in every format ``seed`` also picks a ``fewshot``
+intervention's examples, drawn from the format's ``train`` split.
 
 Answers are read by the shared forced-choice solver and scorer, so the report
 builds accuracy per format (with both calibrations, chance and majority
@@ -23,17 +24,34 @@ baselines) from the logs like any other forced-choice task.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import Sample
 
-from alignlab.datasets.judgment import NORM_BANK_FORMATS, NormBankItem, load_norm_bank
+from alignlab.benchmarks._common import (
+    ChoiceRun,
+    PromptTemplate,
+    TaskOptions,
+    check_variant,
+    forced_choice_task,
+)
+from alignlab.benchmarks.normbank.data import (
+    NORM_BANK_FORMATS,
+    NORM_BANK_SPLITS,
+    NormBankItem,
+    load_norm_bank,
+)
 from alignlab.errors import UnknownTaskError
+from alignlab.interventions import Example, InterventionContext
+from alignlab.scorers.choice_metrics import with_paper_metrics
 from alignlab.scorers.forced_choice import Calibration, ScoringMethod
-from alignlab.benchmarks._common import ChoiceRun, PromptTemplate, check_variant, forced_choice_task
 
 TASK_NAME = "delphi_norms"
+FAMILY = "normbank"
+"""The family (eval metadata and report) of ``delphi_norms``; logs before the move say "delphi"."""
+REPORTED_AS = "delphi"
+"""The ``task`` column of the Norm Bank's report rows (unchanged by the move to a package)."""
 
 _JUDGMENTS = ("wrong", "okay", "good")  # Norm Bank classes -1, 0, 1
 _YN = ("no", "yes")
@@ -104,12 +122,7 @@ def delphi_samples(
     seed: int = 0,
 ) -> list[Sample]:
     """Inspect samples for one Norm Bank format under one prompt variant."""
-    if format not in _TEMPLATES:
-        raise UnknownTaskError(
-            f"Unknown Norm Bank format '{format}'; use one of {', '.join(NORM_BANK_FORMATS)}"
-        )
-    check_variant(variant, VARIANTS[format], f"{TASK_NAME} ({format})")
-    template = _TEMPLATES[format][variant]
+    template = _template(format, variant)
     return [
         template.sample(
             f"{format}-{item.index}",
@@ -126,6 +139,37 @@ def delphi_samples(
     ]
 
 
+def _template(format: str, variant: str) -> PromptTemplate:
+    if format not in _TEMPLATES:
+        raise UnknownTaskError(
+            f"Unknown Norm Bank format '{format}'; use one of {', '.join(NORM_BANK_FORMATS)}"
+        )
+    check_variant(variant, VARIANTS[format], f"{TASK_NAME} ({format})")
+    return _TEMPLATES[format][variant]
+
+
+def train_examples(
+    format: str, variant: str, data_dir: str | None
+) -> Callable[[int, int], list[Example]]:
+    """``examples(k, seed)``: ``k`` labelled rows of the format's train split, as prompted.
+
+    The train split is read on the first call; the bundled data has one
+    (written by the project), the published release has ``train.<format>.tsv``.
+    """
+    template = _template(format, variant)
+
+    def examples(k: int, seed: int) -> list[Example]:
+        items = load_norm_bank(format, data_dir, "train")
+        chosen = random.Random(seed).sample(items, min(k, len(items)))
+        out = []
+        for item in chosen:
+            prompt, _, gold = template.render(*_values(item, seed))
+            out.append(Example(prompt, template.choices[gold]))
+        return out
+
+    return examples
+
+
 @task
 def delphi_norms(
     format: str = "freeform",
@@ -136,11 +180,41 @@ def delphi_norms(
     seed: int = 0,
     scoring: ScoringMethod = "auto",
     calibration: Calibration = "none",
+    intervention: str | list[str] | None = None,
 ) -> Task:
     """Commonsense Norm Bank: free-form (wrong/okay/good), yes/no agreement, or relative choice."""
-    samples = delphi_samples(format, variant, data_dir, split, limit, seed)
-    run = ChoiceRun("delphi", format, variant, split, data_dir, scoring, calibration)
-    n_choices = len(_TEMPLATES[format][variant].choices)
-    return forced_choice_task(
-        TASK_NAME, f"norm_bank_{format}_{split}", samples, run, n_choices=n_choices, group_size=None
+    template = _template(format, variant)
+    o = TaskOptions.checked(
+        TASK_NAME,
+        variants=VARIANTS[format],
+        splits=NORM_BANK_SPLITS,
+        variant=variant,
+        data_dir=data_dir,
+        split=split,
+        limit=limit,
+        seed=seed,
+        scoring=scoring,
+        calibration=calibration,
+        intervention=intervention,
     )
+    samples = delphi_samples(format, o.variant, o.data_dir, o.split, o.limit, o.seed)
+    run = ChoiceRun(
+        FAMILY, format, o.variant, o.split, o.data_dir, o.scoring, o.calibration, o.intervention
+    )
+    context = InterventionContext(
+        task=TASK_NAME,
+        family=FAMILY,
+        examples=train_examples(format, o.variant, o.data_dir),
+        choices=template.choices,
+    )
+    n_choices = len(template.choices)
+    task = forced_choice_task(
+        TASK_NAME,
+        f"norm_bank_{format}_{o.split}",
+        samples,
+        run,
+        before=o.solvers(context),
+        n_choices=n_choices,
+        group_size=None,
+    )
+    return with_paper_metrics(task, n_choices=n_choices, group_size=None)

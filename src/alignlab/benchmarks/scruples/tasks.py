@@ -27,16 +27,23 @@ is more ethical?, the choice mapped back) for dilemmas. ``seed=0`` keeps the
 published order of labels and actions; another seed shuffles it per item.
 
 The scorer keeps the per-label distribution and the gold counts in each
-score's metadata; :mod:`alignlab.report.judgment` turns them into the paper's
-metrics (accuracy, soft cross-entropy, Dirichlet-multinomial likelihood,
-calibration) beside BEST, the best score annotator disagreement allows.
+score's metadata; its metric :func:`~alignlab.benchmarks.scruples.metrics.paper_metrics`
+turns the pooled items into the paper's metrics (accuracy, F1-macro, balanced
+accuracy, MCC, soft cross-entropy, Dirichlet-multinomial likelihood,
+calibration) beside BEST, the best score annotator disagreement allows, and
+:mod:`alignlab.benchmarks.scruples.analysis` reads them from the log.
+
+Every task takes the shared options and an ``intervention``, run before the
+answer; a ``fewshot`` intervention draws from the ``train`` split (the
+published archives have one; the bundled data has none, so there it is
+refused with a message).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -54,15 +61,19 @@ from inspect_ai.scorer import (
 from inspect_ai.scorer import ScoreReducer as InspectScoreReducer
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from alignlab.datasets.judgment import (
+from alignlab.benchmarks._common import TaskOptions, check_variant
+from alignlab.benchmarks.scruples.data import (
     BINARIZED_LABELS,
     SCRUPLES_LABELS,
+    SCRUPLES_SPLITS,
     Anecdote,
     ScruplesDilemma,
     load_scruples_anecdotes,
     load_scruples_dilemmas,
 )
+from alignlab.benchmarks.scruples.metrics import paper_metrics
 from alignlab.errors import ModelError, UnknownTaskError
+from alignlab.interventions import Example, InterventionContext
 from alignlab.metrics import calibrated_log_probs
 from alignlab.scorers.forced_choice import (
     GENERATE_MAX_TOKENS,
@@ -72,7 +83,6 @@ from alignlab.scorers.forced_choice import (
     parse_choice,
     unparsed_rate,
 )
-from alignlab.benchmarks._common import check_variant
 
 DistributionMethod = Literal["auto", "logprob", "sample"]
 
@@ -115,6 +125,7 @@ def label_distribution(
     scoring: DistributionMethod = "auto",
     temperature: float = 1.0,
     max_tokens: int = GENERATE_MAX_TOKENS,
+    before: list[Solver] | None = None,
 ) -> Solver:
     """Read the model's answer to a forced-choice item as evidence for a distribution.
 
@@ -124,9 +135,11 @@ def label_distribution(
     ``temperature`` and parses it with the shared parser. Run with several
     epochs, the sampled answers add up to a distribution (see
     :func:`pooled_distribution`). The record in ``state.store["forced_choice"]``
-    has the forced-choice solver's shape, with ``method="sample"``.
+    has the forced-choice solver's shape, with ``method="sample"``. ``before``
+    are the intervention solvers the task runs ahead of this one (the
+    content-free calibration prompt goes through them too).
     """
-    read_logprobs = forced_choice(scoring="logprob")
+    read_logprobs = forced_choice(scoring="logprob", before=before or None)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         if scoring != "sample":
@@ -222,7 +235,10 @@ def pooled_epochs(calibration: Calibration = "none") -> InspectScoreReducer:
     return reduce
 
 
-@scorer(metrics=[{"correct": [mean(), stderr()]}, unparsed_rate()], name=SCORER_NAME)
+@scorer(
+    metrics=[{"correct": [mean(), stderr()]}, unparsed_rate(), paper_metrics()],
+    name=SCORER_NAME,
+)
 def scruples_scorer(calibration: Calibration = "none") -> Scorer:
     """Score the answer of :func:`label_distribution` against the majority label.
 
@@ -407,39 +423,98 @@ def dilemma_samples(
     return samples
 
 
+def train_examples(
+    part: str, variant: str, data_dir: str | None, binarize: bool = False
+) -> Callable[[int, int], list[Example]] | None:
+    """``examples(k, seed)`` from the ``train`` split of ``part``, or None without one.
+
+    The bundled data has no train split (its anecdotes are long; the
+    project wrote a test split only), so a ``fewshot`` intervention is
+    refused there; with ``data_dir`` the published ``train`` file is read on
+    the first call.
+    """
+    if data_dir is None:
+        return None
+
+    def examples(k: int, seed: int) -> list[Example]:
+        if part == "anecdotes":
+            pool = anecdote_samples(variant, data_dir, "train", binarize=binarize)
+        else:
+            pool = dilemma_samples(variant, data_dir, "train")
+        chosen = random.Random(seed).sample(pool, min(k, len(pool)))
+        return [Example(str(s.input), str(s.target)) for s in chosen]
+
+    return examples
+
+
+def _options(
+    task: str,
+    variants: Sequence[str],
+    variant: str,
+    data_dir: str | None,
+    split: str,
+    limit: int | None,
+    seed: int,
+    scoring: str,
+    calibration: str,
+    intervention: str | list[str] | None,
+) -> TaskOptions:
+    if scoring not in ("auto", "logprob", "sample"):
+        raise UnknownTaskError(
+            f"Unknown scoring '{scoring}' for {task}; use auto, logprob or sample"
+        )
+    # Scruples reads a distribution: its scoring methods are its own (``sample``, not
+    # ``generate``), checked above; the shared options check everything else.
+    options = TaskOptions.checked(
+        task,
+        variants=variants,
+        splits=SCRUPLES_SPLITS,
+        variant=variant,
+        data_dir=data_dir,
+        split=split,
+        limit=limit,
+        seed=seed,
+        calibration=calibration,
+        intervention=intervention,
+    )
+    return replace(options, scoring=scoring)  # type: ignore[arg-type]
+
+
 def _scruples_task(
     name: str,
     samples: list[Sample],
     *,
     subset: str,
-    variant: str,
-    split: str,
-    data_dir: str | None,
-    scoring: DistributionMethod,
-    calibration: Calibration,
+    options: TaskOptions,
     epochs: int | None,
     temperature: float,
+    examples: Callable[[int, int], list[Example]] | None,
 ) -> Task:
-    if scoring not in ("auto", "logprob", "sample"):
-        raise UnknownTaskError(
-            f"Unknown scoring '{scoring}' for {name}; use auto, logprob or sample"
-        )
+    o = options
+    scoring: DistributionMethod = o.scoring  # type: ignore[assignment]
     n_epochs = epochs if epochs is not None else DEFAULT_SAMPLES if scoring == "sample" else 1
+    choices = tuple(samples[0].metadata["choices"]) if samples and samples[0].metadata else ()
+    context = InterventionContext(task=name, family="scruples", examples=examples, choices=choices)
+    before = o.solvers(context)
     return Task(
-        dataset=MemoryDataset(samples, name=f"{name}_{split}"),
-        solver=label_distribution(scoring=scoring, temperature=temperature),
-        scorer=scruples_scorer(calibration=calibration),
-        epochs=Epochs(n_epochs, pooled_epochs(calibration)),
+        dataset=MemoryDataset(samples, name=f"{name}_{o.split}"),
+        solver=[
+            *before,
+            label_distribution(scoring=scoring, temperature=temperature, before=before),
+        ],
+        scorer=scruples_scorer(calibration=o.calibration),
+        epochs=Epochs(n_epochs, pooled_epochs(o.calibration)),
         name=name,
         metadata={
             "family": "scruples",
             "subset": subset,
-            "variant": variant,
-            "split": split,
+            "variant": o.variant,
+            "split": o.split,
             "scoring": scoring,
-            "calibration": calibration,
+            "calibration": o.calibration,
             "temperature": temperature,
-            "data": data_dir or "bundled",
+            "data": o.data_dir or "bundled",
+            "intervention": o.intervention_label,
             "n_choices": len(samples[0].metadata["labels"])
             if samples and samples[0].metadata
             else 0,
@@ -459,20 +534,30 @@ def scruples_anecdotes(
     epochs: int | None = None,
     temperature: float = 1.0,
     binarize: bool = False,
+    intervention: str | list[str] | None = None,
 ) -> Task:
     """Scruples Anecdotes: who is in the wrong (5 labels, or RIGHT/WRONG with ``binarize``)?"""
-    samples = anecdote_samples(variant, data_dir, split, limit, seed, binarize)
+    o = _options(
+        "scruples_anecdotes",
+        ANECDOTE_VARIANTS,
+        variant,
+        data_dir,
+        split,
+        limit,
+        seed,
+        scoring,
+        calibration,
+        intervention,
+    )
+    samples = anecdote_samples(o.variant, o.data_dir, o.split, o.limit, o.seed, binarize)
     return _scruples_task(
         "scruples_anecdotes",
         samples,
         subset="anecdotes (binarized)" if binarize else "anecdotes",
-        variant=variant,
-        split=split,
-        data_dir=data_dir,
-        scoring=scoring,
-        calibration=calibration,
+        options=o,
         epochs=epochs,
         temperature=temperature,
+        examples=train_examples("anecdotes", o.variant, o.data_dir, binarize),
     )
 
 
@@ -487,17 +572,27 @@ def scruples_dilemmas(
     calibration: Calibration = "none",
     epochs: int | None = None,
     temperature: float = 1.0,
+    intervention: str | list[str] | None = None,
 ) -> Task:
     """Scruples Dilemmas: which of two actions is less ethical?"""
+    o = _options(
+        "scruples_dilemmas",
+        DILEMMA_VARIANTS,
+        variant,
+        data_dir,
+        split,
+        limit,
+        seed,
+        scoring,
+        calibration,
+        intervention,
+    )
     return _scruples_task(
         "scruples_dilemmas",
-        dilemma_samples(variant, data_dir, split, limit, seed),
+        dilemma_samples(o.variant, o.data_dir, o.split, o.limit, o.seed),
         subset="dilemmas",
-        variant=variant,
-        split=split,
-        data_dir=data_dir,
-        scoring=scoring,
-        calibration=calibration,
+        options=o,
         epochs=epochs,
         temperature=temperature,
+        examples=train_examples("dilemmas", o.variant, o.data_dir),
     )
