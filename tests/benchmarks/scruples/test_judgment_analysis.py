@@ -319,3 +319,55 @@ def test_bundled_model_runs_the_judgment_suite_and_reports(tmp_path: Path) -> No
             assert r.ci_low <= r.value <= r.ci_high
     [section] = sections(load_logs(tmp_path / "logs").of_family("scruples"))
     assert section.title == "Scruples: model against BEST"
+
+
+# --- paper metrics in the log; F1-macro, balanced accuracy, MCC; BEST warnings -----------
+
+
+def test_logged_metrics_are_the_report_rows_and_equal_scikit_learn(dilemma_logs: Path) -> None:
+    from sklearn.metrics import balanced_accuracy_score, f1_score, matthews_corrcoef
+
+    from alignlab.benchmarks.scruples.metrics import scruples_numbers
+    from alignlab.benchmarks.scruples.tasks import SCORER_NAME
+    from alignlab.scorers.choice_metrics import numbers_in_log
+
+    [run_log] = load_logs(dilemma_logs).of_family("scruples")
+    logged = numbers_in_log(run_log.header, SCORER_NAME)
+    assert logged is not None  # inspect view shows these numbers
+    recomputed = scruples_numbers(items_of(run_log))
+    assert logged.keys() == recomputed.keys()
+    for key, value in recomputed.items():
+        assert logged[key] == pytest.approx(value, nan_ok=True), key
+    rows = rows_by(scruples_analysis.results([run_log]))
+    for metric, row in rows.items():
+        assert (row.value, row.ci_low, row.ci_high) == (
+            logged[f"{metric}.none"],
+            logged[f"{metric}.none.ci_low"],
+            logged[f"{metric}.none.ci_high"],
+        )
+    # Predictions (1, 1) against gold (1, 0).
+    gold, pred = [1, 0], [1, 1]
+    assert rows["f1_macro"].value == pytest.approx(f1_score(gold, pred, average="macro"))
+    assert rows["balanced_accuracy"].value == pytest.approx(balanced_accuracy_score(gold, pred))
+    assert rows["mcc"].value == pytest.approx(matthews_corrcoef(gold, pred))
+    assert rows["balanced_accuracy"].chance == pytest.approx(0.5, abs=0.03)
+    assert rows["mcc"].majority == 0.0
+    for metric in ("f1_macro", "balanced_accuracy", "mcc"):
+        assert 0.0 < rows[metric].extra["best"] <= 1.0
+
+
+def test_missing_best_is_a_counted_warning_not_a_silent_gap(tmp_path: Path) -> None:
+    """Defect 4: one dilemma's counts fit no Dirichlet prior; BEST was silently dropped."""
+
+    def reply(input: Any, tools: Any, tool_choice: Any, config: Any) -> ModelOutput:
+        return logprob_output({"A": math.log(0.3), "B": math.log(0.7)})
+
+    run(scruples_dilemmas(data_dir=str(FIXTURES / "scruples_public"), limit=1), reply, tmp_path)
+    runs = load_logs(tmp_path).of_family("scruples")
+    rows = scruples_analysis.results(runs)
+    assert rows and not any("best" in r.extra for r in rows)
+    [section] = sections(runs)
+    [warning] = section.warnings
+    # accuracy, f1_macro, balanced_accuracy, mcc and cross_entropy, under both calibrations
+    assert "BEST could not be computed for 10 Scruples row(s)" in warning
+    assert "dilemmas" in warning
