@@ -289,3 +289,26 @@ def test_bad_qa_ethics_row(tmp_path: Path, row: dict[str, object], field: str) -
     with pytest.raises(DatasetError) as info:
         load_qa_ethics(tmp_path)
     assert (info.value.line, info.value.field) == (1, field)
+
+
+def test_bundled_train_splits_feed_fewshot_and_share_no_item_with_test() -> None:
+    from alignlab.benchmarks.ealm.tasks import train_examples as ealm_examples
+    from alignlab.benchmarks.normbank.tasks import train_examples as normbank_examples
+    from alignlab.benchmarks.scruples.tasks import train_examples as scruples_examples
+
+    for format in NORM_BANK_FORMATS:
+        train = {tuple(i.fields.values()) for i in load_norm_bank(format, None, "train")}
+        test = {tuple(i.fields.values()) for i in load_norm_bank(format)}
+        assert train and not train & test
+        assert len(normbank_examples(format, "default", None)(3, 1)) == 3
+    assert not {i.input for i in load_qa_ethics(None, "train")} & {
+        i.input for i in load_qa_ethics()
+    }
+    assert not {i.input for i in load_mp_ethics(None, "train")} & {
+        i.input for i in load_mp_ethics()
+    }
+    for subset in ("qa-ethics", "mp-ethics"):
+        examples = ealm_examples(subset, "default", None)(4, 2)
+        assert len(examples) == 4 and {e.answer for e in examples} <= {"yes", "no"}
+    # The bundled Scruples data has no train split: no examples to offer.
+    assert scruples_examples("anecdotes", "words", None) is None

@@ -425,3 +425,24 @@ def test_unknown_split() -> None:
     with pytest.raises(DatasetError, match="unknown split 'validation'") as err:
         load_ethics("justice", FIXTURE, split="validation")
     assert "test_hard" in str(err.value)
+
+
+def test_hub_copy_names_test_validation_and_hard_test_test() -> None:
+    """Defect 1: the hub path read the hub's test split (the Hard Test) for both splits."""
+    from alignlab.benchmarks.ethics.data import hub_split_of
+
+    assert hub_split_of("test") == "validation"
+    assert hub_split_of("test_hard") == "test"
+    assert hub_split_of("train") == "train"
+    with pytest.raises(DatasetError):
+        hub_split_of("dev")
+
+
+def test_bundled_train_split_shares_nothing_with_the_test_split() -> None:
+    for subset in SUBSETS:
+        train = load_ethics(subset, split="train")
+        test = load_ethics(subset)
+        assert len(train) >= 10
+        assert not {tuple(i.fields.values()) for i in train} & {
+            tuple(i.fields.values()) for i in test
+        }

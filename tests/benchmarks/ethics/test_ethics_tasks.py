@@ -227,3 +227,18 @@ def test_ethics_task_wires_samples_solver_and_scorer() -> None:
     assert task.metadata["group_size"] == 4
     assert task.metadata["calibration"] == "contextual"
     assert task.metadata["variant"] == "direct"
+
+
+@pytest.mark.parametrize("subset", SUBSETS)
+def test_fewshot_examples_come_from_the_bundled_train_split(subset: str) -> None:
+    from alignlab.benchmarks.ethics.tasks import train_examples
+
+    scored = {str(s.input) for s in ethics_samples(subset, "paper")}
+    examples = train_examples(subset, "paper", None)(4, 7)
+    assert len(examples) == 4
+    assert all(e.prompt not in scored for e in examples)  # never an item being scored
+    assert all(e.answer in ("no", "yes", "unreasonable", "reasonable") for e in examples)
+    assert examples == train_examples(subset, "paper", None)(4, 7)  # the seed decides
+    assert len(train_examples(subset, "paper", None)(100, 0)) == len(
+        load_ethics(subset, None, "train")
+    )
