@@ -37,7 +37,6 @@ def judgment_results(log_dir: str | Path, **_: object) -> list[MetricResult]:
 
 
 def judgment_sections(log_dir: str | Path) -> list[Section]:
-    """The Scruples section (model against BEST), if there are Scruples runs."""
-    from alignlab.benchmarks.scruples import analysis as scruples
-
-    return scruples.sections(load_logs(log_dir).of_family("scruples"))
+    """None: the Scruples section comes from ``alignlab.benchmarks.scruples.analysis.sections``
+    (structured sections, which the old page cannot render)."""
+    return []

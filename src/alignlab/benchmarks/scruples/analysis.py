@@ -144,7 +144,8 @@ def missing_best(rows: Sequence[MetricResult]) -> list[str]:
     return [
         f"BEST could not be computed for {count} Scruples row(s) of {model} on {subset}: no "
         "Dirichlet prior fits these annotation counts (they vary no more between items than "
-        "multinomial noise, or an item has none); those rows show no BEST."
+        "multinomial noise, or an item has none); those rows show no BEST, and the "
+        "DM log-likelihood rows no population prior."
         for (model, subset), count in sorted(missing.items())
     ]
 
