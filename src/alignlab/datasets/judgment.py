@@ -40,11 +40,14 @@ def refuse_hub(data_dir: str | Path | None, why: str) -> None:
 
 
 def check_choice(value: str, allowed: Sequence[str], what: str, dataset: str) -> None:
+    """Refuse a split or format outside ``allowed``, naming the ones there are."""
     if value not in allowed:
         raise DatasetError(dataset, f"unknown {what} '{value}'; use one of {', '.join(allowed)}")
 
 
 def find_file(root: Path, candidates: Sequence[str], hint: str) -> Path:
+    """``root`` itself when it is a file, else the first of ``candidates`` under it;
+    ``hint`` says what the layout expects when none is there."""
     if root.is_file():
         return root
     path = first_file(root, candidates)
@@ -54,6 +57,7 @@ def find_file(root: Path, candidates: Sequence[str], hint: str) -> Path:
 
 
 def non_empty(items: list[_Item], path: Path) -> list[_Item]:
+    """``items``, refusing a file that held no rows."""
     if not items:
         raise DatasetError(path, "holds no rows")
     return items
