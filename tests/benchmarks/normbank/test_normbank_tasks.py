@@ -101,6 +101,8 @@ def test_report_rows_per_format_with_three_way_chance(tmp_path: Path) -> None:
         log_dir=str(tmp_path),
     )
     assert log.status == "success", log.error
+    # The family is the package's name; the rows keep the task column reports had.
+    assert (log.eval.metadata or {})["family"] == "normbank"
     rows = results(load_logs(tmp_path).of_family("normbank"))
     [row] = [r for r in rows if r.metric == "accuracy" and r.calibration == "none"]
     assert (row.task, row.subset, row.variant) == ("delphi", "freeform (validation)", "default")
