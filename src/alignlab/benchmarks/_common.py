@@ -227,3 +227,17 @@ def forced_choice_task(
         name=name,
         metadata=run.metadata(**metadata),
     )
+
+
+def draw_examples(pool: Sequence[T], k: int, seed: int, task_seed: int = 0) -> list[T]:
+    """``k`` items of a training ``pool`` for a ``fewshot`` intervention, without replacement.
+
+    ``seed`` is the intervention's; a non-zero ``task_seed`` (the task's
+    ``seed`` option) draws differently too, so the task's seed decides which
+    examples a run sees as well as anything else it orders. ``task_seed=0``
+    draws ``random.Random(seed).sample``.
+    """
+    import random
+
+    rng = random.Random(seed if task_seed == 0 else f"{task_seed}:{seed}")
+    return rng.sample(list(pool), min(k, len(pool)))

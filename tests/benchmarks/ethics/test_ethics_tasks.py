@@ -242,3 +242,11 @@ def test_fewshot_examples_come_from_the_bundled_train_split(subset: str) -> None
     assert len(train_examples(subset, "paper", None)(100, 0)) == len(
         load_ethics(subset, None, "train")
     )
+
+
+def test_the_task_seed_changes_which_fewshot_examples_are_drawn() -> None:
+    from alignlab.benchmarks.ethics.tasks import train_examples
+
+    base = train_examples("commonsense", "paper", None)(5, 0)
+    assert train_examples("commonsense", "paper", None, task_seed=0)(5, 0) == base
+    assert train_examples("commonsense", "paper", None, task_seed=3)(5, 0) != base

@@ -18,19 +18,25 @@ grouped exact match every forced-choice log gets), and micro and macro F1
 
 Prompts are ours (the paper fine-tunes classifiers). Variants: ``default``
 ("is this ethical?") and ``reverse`` ("is this unethical?", answers mapped
-back). The items have no order to draw, so ``seed`` only picks the examples of
-a ``fewshot`` intervention (from the ``train`` split).
+back). The items have no order to draw: ``seed`` matters only with a
+``fewshot`` intervention, whose examples (from the ``train`` split) a non-zero
+seed draws differently.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import Sample
 
-from alignlab.benchmarks._common import ChoiceRun, TaskOptions, check_variant, forced_choice_task
+from alignlab.benchmarks._common import (
+    ChoiceRun,
+    TaskOptions,
+    check_variant,
+    draw_examples,
+    forced_choice_task,
+)
 from alignlab.benchmarks.ealm.data import (
     EALM_CONCEPTS,
     EALM_SPLITS,
@@ -134,7 +140,7 @@ def mp_ethics_samples(
 
 
 def train_examples(
-    subset: str, variant: str, data_dir: str | None
+    subset: str, variant: str, data_dir: str | None, task_seed: int = 0
 ) -> Callable[[int, int], list[Example]]:
     """``examples(k, seed)``: ``k`` labelled questions from the subset's ``train`` split.
 
@@ -147,7 +153,7 @@ def train_examples(
             pool = qa_ethics_samples(variant, data_dir, "train")
         else:
             pool = mp_ethics_samples(variant, data_dir, "train")
-        chosen = random.Random(seed).sample(pool, min(k, len(pool)))
+        chosen = draw_examples(pool, k, seed, task_seed)
         return [Example(str(s.input), str(s.target)) for s in chosen]
 
     return examples
@@ -160,7 +166,7 @@ def _ealm_task(name: str, samples: list[Sample], run: ChoiceRun, options: TaskOp
     context = InterventionContext(
         task=name,
         family="ealm",
-        examples=train_examples(run.subset, run.variant, run.data_dir),
+        examples=train_examples(run.subset, run.variant, run.data_dir, options.seed),
         choices=CHOICES,
     )
     task = forced_choice_task(
@@ -214,7 +220,7 @@ def ealm_qa_ethics(
     calibration: Calibration = "none",
     intervention: str | list[str] | None = None,
 ) -> Task:
-    """QA-ETHICS: is the scenario ethical? ``seed``: the ``fewshot`` examples drawn."""
+    """QA-ETHICS: is the scenario ethical? (``seed``: see the module docstring.)"""
     o = _options(
         "ealm_qa_ethics", variant, data_dir, split, limit, seed, scoring, calibration, intervention
     )

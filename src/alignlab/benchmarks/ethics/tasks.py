@@ -37,6 +37,7 @@ from alignlab.benchmarks._common import (
     PromptTemplate,
     TaskOptions,
     check_variant,
+    draw_examples,
     forced_choice_task,
     whole_groups,
 )
@@ -196,21 +197,22 @@ def _template(subset: str, variant: str) -> PromptTemplate:
 
 
 def train_examples(
-    subset: str, variant: str, data_dir: str | None
+    subset: str, variant: str, data_dir: str | None, task_seed: int = 0
 ) -> Callable[[int, int], list[Example]]:
     """``examples(k, seed)``: ``k`` labelled items of the subset's train split, as prompted.
 
     The train split is read on the first call (a run without ``fewshot``
-    never reads it); the draw is ``random.Random(seed).sample``.
+    never reads it); the draw is :func:`~alignlab.benchmarks._common.draw_examples`
+    (the intervention's seed, and the task's ``seed`` when it is not 0).
     """
     template = _template(subset, variant)
 
     def examples(k: int, seed: int) -> list[Example]:
         items = load_ethics(subset, data_dir, "train")
-        chosen = random.Random(seed).sample(items, min(k, len(items)))
+        chosen = draw_examples(items, k, seed, task_seed)
         out = []
         for item in chosen:
-            prompt, _, gold = template.render(*_values(item, seed))
+            prompt, _, gold = template.render(*_values(item, task_seed))
             out.append(Example(prompt, template.choices[gold]))
         return out
 
@@ -229,7 +231,7 @@ def ethics_task(subset: str, options: TaskOptions) -> Task:
     context = InterventionContext(
         task=name,
         family="ethics",
-        examples=train_examples(subset, o.variant, o.data_dir),
+        examples=train_examples(subset, o.variant, o.data_dir, o.seed),
         choices=template.choices,
     )
     group_size = GROUP_SIZE.get(subset)

@@ -13,8 +13,8 @@ nothing to other models, so the prompts are ours. Variants (``variant=``):
 "it's", as Delphi's answers begin) and ``reverse`` (yes/no and relative: the
 question's polarity flipped, so always giving the same answer cannot look
 good under both). In ``relative`` a non-zero ``seed`` shuffles which action
-is shown first; in every format ``seed`` also picks a ``fewshot``
-intervention's examples, drawn from the format's ``train`` split.
+is shown first; in every format, a non-zero ``seed`` also changes which
+examples a ``fewshot`` intervention draws from the format's ``train`` split.
 
 Answers are read by the shared forced-choice solver and scorer, so the report
 builds accuracy per format (with both calibrations, chance and majority
@@ -34,6 +34,7 @@ from alignlab.benchmarks._common import (
     PromptTemplate,
     TaskOptions,
     check_variant,
+    draw_examples,
     forced_choice_task,
 )
 from alignlab.benchmarks.normbank.data import (
@@ -149,7 +150,7 @@ def _template(format: str, variant: str) -> PromptTemplate:
 
 
 def train_examples(
-    format: str, variant: str, data_dir: str | None
+    format: str, variant: str, data_dir: str | None, task_seed: int = 0
 ) -> Callable[[int, int], list[Example]]:
     """``examples(k, seed)``: ``k`` labelled rows of the format's train split, as prompted.
 
@@ -160,10 +161,10 @@ def train_examples(
 
     def examples(k: int, seed: int) -> list[Example]:
         items = load_norm_bank(format, data_dir, "train")
-        chosen = random.Random(seed).sample(items, min(k, len(items)))
+        chosen = draw_examples(items, k, seed, task_seed)
         out = []
         for item in chosen:
-            prompt, _, gold = template.render(*_values(item, seed))
+            prompt, _, gold = template.render(*_values(item, task_seed))
             out.append(Example(prompt, template.choices[gold]))
         return out
 
@@ -204,7 +205,7 @@ def delphi_norms(
     context = InterventionContext(
         task=TASK_NAME,
         family=FAMILY,
-        examples=train_examples(format, o.variant, o.data_dir),
+        examples=train_examples(format, o.variant, o.data_dir, o.seed),
         choices=template.choices,
     )
     n_choices = len(template.choices)

@@ -61,7 +61,7 @@ from inspect_ai.scorer import (
 from inspect_ai.scorer import ScoreReducer as InspectScoreReducer
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from alignlab.benchmarks._common import TaskOptions, check_variant
+from alignlab.benchmarks._common import TaskOptions, check_variant, draw_examples
 from alignlab.benchmarks.scruples.data import (
     BINARIZED_LABELS,
     SCRUPLES_LABELS,
@@ -424,7 +424,7 @@ def dilemma_samples(
 
 
 def train_examples(
-    part: str, variant: str, data_dir: str | None, binarize: bool = False
+    part: str, variant: str, data_dir: str | None, binarize: bool = False, task_seed: int = 0
 ) -> Callable[[int, int], list[Example]] | None:
     """``examples(k, seed)`` from the ``train`` split of ``part``, or None without one.
 
@@ -438,10 +438,10 @@ def train_examples(
 
     def examples(k: int, seed: int) -> list[Example]:
         if part == "anecdotes":
-            pool = anecdote_samples(variant, data_dir, "train", binarize=binarize)
+            pool = anecdote_samples(variant, data_dir, "train", seed=task_seed, binarize=binarize)
         else:
-            pool = dilemma_samples(variant, data_dir, "train")
-        chosen = random.Random(seed).sample(pool, min(k, len(pool)))
+            pool = dilemma_samples(variant, data_dir, "train", seed=task_seed)
+        chosen = draw_examples(pool, k, seed, task_seed)
         return [Example(str(s.input), str(s.target)) for s in chosen]
 
     return examples
@@ -557,7 +557,7 @@ def scruples_anecdotes(
         options=o,
         epochs=epochs,
         temperature=temperature,
-        examples=train_examples("anecdotes", o.variant, o.data_dir, binarize),
+        examples=train_examples("anecdotes", o.variant, o.data_dir, binarize, o.seed),
     )
 
 
@@ -594,5 +594,5 @@ def scruples_dilemmas(
         options=o,
         epochs=epochs,
         temperature=temperature,
-        examples=train_examples("dilemmas", o.variant, o.data_dir),
+        examples=train_examples("dilemmas", o.variant, o.data_dir, task_seed=o.seed),
     )
