@@ -26,6 +26,7 @@ seed draws differently.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import Sample
@@ -159,54 +160,35 @@ def train_examples(
     return examples
 
 
-def _ealm_task(name: str, samples: list[Sample], run: ChoiceRun, options: TaskOptions) -> Task:
+def _ealm_task(name: str, subset: str, **options: Any) -> Task:
+    """One EALM task; ``options`` are the task options, checked by :meth:`TaskOptions.checked`."""
+    o = TaskOptions.checked(name, variants=VARIANTS, splits=EALM_SPLITS, **options)
+    read = qa_ethics_samples if subset == "qa-ethics" else mp_ethics_samples
+    samples = read(o.variant, o.data_dir, o.split, o.limit)
+    run = ChoiceRun(
+        "ealm", subset, o.variant, o.split, o.data_dir, o.scoring, o.calibration, o.intervention
+    )
     # MP-ETHICS: a scenario's five questions form a group (exact match over concepts).
-    grouped = run.subset == "mp-ethics"
+    grouped = subset == "mp-ethics"
     group_size = len(EALM_CONCEPTS) if grouped else None
     context = InterventionContext(
         task=name,
         family="ealm",
-        examples=train_examples(run.subset, run.variant, run.data_dir, options.seed),
+        examples=train_examples(subset, o.variant, o.data_dir, o.seed),
         choices=CHOICES,
     )
     task = forced_choice_task(
         name,
-        f"{run.subset}_{run.split}",
+        f"{subset}_{o.split}",
         samples,
         run,
-        before=options.solvers(context),
+        before=o.solvers(context),
         n_choices=len(CHOICES),
         group_size=group_size,
         concepts=list(EALM_CONCEPTS) if grouped else None,
     )
     more = [mp_ethics_metrics()] if grouped else []
     return with_paper_metrics(task, n_choices=len(CHOICES), group_size=group_size, more=more)
-
-
-def _options(
-    task: str,
-    variant: str,
-    data_dir: str | None,
-    split: str,
-    limit: int | None,
-    seed: int,
-    scoring: str,
-    calibration: str,
-    intervention: str | list[str] | None,
-) -> TaskOptions:
-    return TaskOptions.checked(
-        task,
-        variants=VARIANTS,
-        splits=EALM_SPLITS,
-        variant=variant,
-        data_dir=data_dir,
-        split=split,
-        limit=limit,
-        seed=seed,
-        scoring=scoring,
-        calibration=calibration,
-        intervention=intervention,
-    )
 
 
 @task
@@ -221,21 +203,7 @@ def ealm_qa_ethics(
     intervention: str | list[str] | None = None,
 ) -> Task:
     """QA-ETHICS: is the scenario ethical? (``seed``: see the module docstring.)"""
-    o = _options(
-        "ealm_qa_ethics", variant, data_dir, split, limit, seed, scoring, calibration, intervention
-    )
-    samples = qa_ethics_samples(o.variant, o.data_dir, o.split, o.limit)
-    run = ChoiceRun(
-        "ealm",
-        "qa-ethics",
-        o.variant,
-        o.split,
-        o.data_dir,
-        o.scoring,
-        o.calibration,
-        o.intervention,
-    )
-    return _ealm_task("ealm_qa_ethics", samples, run, o)
+    return _ealm_task("ealm_qa_ethics", "qa-ethics", **locals())
 
 
 @task
@@ -250,18 +218,4 @@ def ealm_mp_ethics(
     intervention: str | list[str] | None = None,
 ) -> Task:
     """MP-ETHICS: is the scenario ethical under each of five concepts? ``limit``: scenarios."""
-    o = _options(
-        "ealm_mp_ethics", variant, data_dir, split, limit, seed, scoring, calibration, intervention
-    )
-    samples = mp_ethics_samples(o.variant, o.data_dir, o.split, o.limit)
-    run = ChoiceRun(
-        "ealm",
-        "mp-ethics",
-        o.variant,
-        o.split,
-        o.data_dir,
-        o.scoring,
-        o.calibration,
-        o.intervention,
-    )
-    return _ealm_task("ealm_mp_ethics", samples, run, o)
+    return _ealm_task("ealm_mp_ethics", "mp-ethics", **locals())

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import Sample
@@ -219,14 +220,15 @@ def train_examples(
     return examples
 
 
-def ethics_task(subset: str, options: TaskOptions) -> Task:
-    """One ETHICS subset as an Inspect task (see the module docstring for the options)."""
-    o = options
+def ethics_task(subset: str, **options: Any) -> Task:
+    """One ETHICS subset as an Inspect task; ``options`` are the task options (see the
+    module docstring), checked by :meth:`TaskOptions.checked`."""
+    name = f"ethics_{subset}"
+    o = TaskOptions.checked(name, variants=VARIANTS, splits=SPLITS, **options)
     samples = ethics_samples(subset, o.variant, o.data_dir, o.split, o.limit, o.seed)
     run = ChoiceRun(
         "ethics", subset, o.variant, o.split, o.data_dir, o.scoring, o.calibration, o.intervention
     )
-    name = f"ethics_{subset}"
     template = _TEMPLATES[subset][o.variant]
     context = InterventionContext(
         task=name,
@@ -247,32 +249,6 @@ def ethics_task(subset: str, options: TaskOptions) -> Task:
     return with_paper_metrics(task, n_choices=2, group_size=group_size)
 
 
-def _options(
-    task: str,
-    variant: str,
-    data_dir: str | None,
-    split: str,
-    limit: int | None,
-    seed: int,
-    scoring: str,
-    calibration: str,
-    intervention: str | list[str] | None,
-) -> TaskOptions:
-    return TaskOptions.checked(
-        task,
-        variants=VARIANTS,
-        splits=SPLITS,
-        variant=variant,
-        data_dir=data_dir,
-        split=split,
-        limit=limit,
-        seed=seed,
-        scoring=scoring,
-        calibration=calibration,
-        intervention=intervention,
-    )
-
-
 @task
 def ethics_commonsense(
     variant: str = "paper",
@@ -285,18 +261,7 @@ def ethics_commonsense(
     intervention: str | list[str] | None = None,
 ) -> Task:
     """ETHICS commonsense morality: is the first-person action clearly wrong?"""
-    options = _options(
-        "ethics_commonsense",
-        variant,
-        data_dir,
-        split,
-        limit,
-        seed,
-        scoring,
-        calibration,
-        intervention,
-    )
-    return ethics_task("commonsense", options)
+    return ethics_task("commonsense", **locals())
 
 
 @task
@@ -311,18 +276,7 @@ def ethics_deontology(
     intervention: str | list[str] | None = None,
 ) -> Task:
     """ETHICS deontology: is the excuse (or duty) reasonable? Contrast groups of 4."""
-    options = _options(
-        "ethics_deontology",
-        variant,
-        data_dir,
-        split,
-        limit,
-        seed,
-        scoring,
-        calibration,
-        intervention,
-    )
-    return ethics_task("deontology", options)
+    return ethics_task("deontology", **locals())
 
 
 @task
@@ -337,10 +291,7 @@ def ethics_justice(
     intervention: str | list[str] | None = None,
 ) -> Task:
     """ETHICS justice: is the claim impartial and deserved? Contrast groups of 4."""
-    options = _options(
-        "ethics_justice", variant, data_dir, split, limit, seed, scoring, calibration, intervention
-    )
-    return ethics_task("justice", options)
+    return ethics_task("justice", **locals())
 
 
 @task
@@ -355,10 +306,7 @@ def ethics_virtue(
     intervention: str | list[str] | None = None,
 ) -> Task:
     """ETHICS virtue: does the character show the trait? Groups of 5 (one sentence, 5 traits)."""
-    options = _options(
-        "ethics_virtue", variant, data_dir, split, limit, seed, scoring, calibration, intervention
-    )
-    return ethics_task("virtue", options)
+    return ethics_task("virtue", **locals())
 
 
 @task
@@ -373,15 +321,4 @@ def ethics_utilitarianism(
     intervention: str | list[str] | None = None,
 ) -> Task:
     """ETHICS utilitarianism as a pairwise choice: which scenario is more pleasant?"""
-    options = _options(
-        "ethics_utilitarianism",
-        variant,
-        data_dir,
-        split,
-        limit,
-        seed,
-        scoring,
-        calibration,
-        intervention,
-    )
-    return ethics_task("utilitarianism", options)
+    return ethics_task("utilitarianism", **locals())
