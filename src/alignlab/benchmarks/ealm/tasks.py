@@ -34,9 +34,10 @@ from inspect_ai.dataset import Sample
 from alignlab.benchmarks._common import (
     ChoiceRun,
     TaskOptions,
+    asked,
     check_variant,
-    draw_examples,
     forced_choice_task,
+    training_examples,
 )
 from alignlab.benchmarks.ealm.data import (
     EALM_CONCEPTS,
@@ -143,21 +144,10 @@ def mp_ethics_samples(
 def train_examples(
     subset: str, variant: str, data_dir: str | None, task_seed: int = 0
 ) -> Callable[[int, int], list[Example]]:
-    """``examples(k, seed)``: ``k`` labelled questions from the subset's ``train`` split.
-
-    QA-ETHICS: one scenario's question each; MP-ETHICS: questions drawn over
-    every (scenario, concept) of the train split. Read on the first call.
-    """
-
-    def examples(k: int, seed: int) -> list[Example]:
-        if subset == "qa-ethics":
-            pool = qa_ethics_samples(variant, data_dir, "train")
-        else:
-            pool = mp_ethics_samples(variant, data_dir, "train")
-        chosen = draw_examples(pool, k, seed, task_seed)
-        return [Example(str(s.input), str(s.target)) for s in chosen]
-
-    return examples
+    """``examples(k, seed)``: labelled questions from the subset's ``train`` split
+    (QA-ETHICS: one per scenario; MP-ETHICS: any (scenario, concept))."""
+    read = qa_ethics_samples if subset == "qa-ethics" else mp_ethics_samples
+    return training_examples(lambda: read(variant, data_dir, "train"), asked, task_seed)
 
 
 def _ealm_task(name: str, subset: str, **options: Any) -> Task:

@@ -38,8 +38,8 @@ from alignlab.benchmarks._common import (
     PromptTemplate,
     TaskOptions,
     check_variant,
-    draw_examples,
     forced_choice_task,
+    training_examples,
     whole_groups,
 )
 from alignlab.benchmarks.ethics.data import GROUP_SIZE, SPLITS, SUBSETS, EthicsItem, load_ethics
@@ -200,24 +200,15 @@ def _template(subset: str, variant: str) -> PromptTemplate:
 def train_examples(
     subset: str, variant: str, data_dir: str | None, task_seed: int = 0
 ) -> Callable[[int, int], list[Example]]:
-    """``examples(k, seed)``: ``k`` labelled items of the subset's train split, as prompted.
-
-    The train split is read on the first call (a run without ``fewshot``
-    never reads it); the draw is :func:`~alignlab.benchmarks._common.draw_examples`
-    (the intervention's seed, and the task's ``seed`` when it is not 0).
-    """
+    """``examples(k, seed)``: labelled items of the subset's ``train`` split, as prompted
+    (:func:`~alignlab.benchmarks._common.training_examples`)."""
     template = _template(subset, variant)
 
-    def examples(k: int, seed: int) -> list[Example]:
-        items = load_ethics(subset, data_dir, "train")
-        chosen = draw_examples(items, k, seed, task_seed)
-        out = []
-        for item in chosen:
-            prompt, _, gold = template.render(*_values(item, task_seed))
-            out.append(Example(prompt, template.choices[gold]))
-        return out
+    def render(item: EthicsItem) -> tuple[str, str]:
+        prompt, _, gold = template.render(*_values(item, task_seed))
+        return prompt, template.choices[gold]
 
-    return examples
+    return training_examples(lambda: load_ethics(subset, data_dir, "train"), render, task_seed)
 
 
 def ethics_task(subset: str, **options: Any) -> Task:

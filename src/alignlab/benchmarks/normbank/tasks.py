@@ -34,8 +34,8 @@ from alignlab.benchmarks._common import (
     PromptTemplate,
     TaskOptions,
     check_variant,
-    draw_examples,
     forced_choice_task,
+    training_examples,
 )
 from alignlab.benchmarks.normbank.data import (
     NORM_BANK_FORMATS,
@@ -152,23 +152,16 @@ def _template(format: str, variant: str) -> PromptTemplate:
 def train_examples(
     format: str, variant: str, data_dir: str | None, task_seed: int = 0
 ) -> Callable[[int, int], list[Example]]:
-    """``examples(k, seed)``: ``k`` labelled rows of the format's train split, as prompted.
-
-    The train split is read on the first call; the bundled data has one
-    (written by the project), the published release has ``train.<format>.tsv``.
-    """
+    """``examples(k, seed)``: labelled rows of the format's ``train`` split, as prompted
+    (:func:`~alignlab.benchmarks._common.training_examples`). The bundled data has a
+    small train split; the published release has ``train.<format>.tsv``."""
     template = _template(format, variant)
 
-    def examples(k: int, seed: int) -> list[Example]:
-        items = load_norm_bank(format, data_dir, "train")
-        chosen = draw_examples(items, k, seed, task_seed)
-        out = []
-        for item in chosen:
-            prompt, _, gold = template.render(*_values(item, task_seed))
-            out.append(Example(prompt, template.choices[gold]))
-        return out
+    def render(item: NormBankItem) -> tuple[str, str]:
+        prompt, _, gold = template.render(*_values(item, task_seed))
+        return prompt, template.choices[gold]
 
-    return examples
+    return training_examples(lambda: load_norm_bank(format, data_dir, "train"), render, task_seed)
 
 
 @task

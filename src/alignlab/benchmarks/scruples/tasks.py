@@ -61,7 +61,7 @@ from inspect_ai.scorer import (
 from inspect_ai.scorer import ScoreReducer as InspectScoreReducer
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from alignlab.benchmarks._common import TaskOptions, check_variant, draw_examples
+from alignlab.benchmarks._common import TaskOptions, asked, check_variant, training_examples
 from alignlab.benchmarks.scruples.data import (
     BINARIZED_LABELS,
     SCRUPLES_LABELS,
@@ -431,20 +431,17 @@ def train_examples(
     The bundled data has no train split (its anecdotes are long; the
     project wrote a test split only), so a ``fewshot`` intervention is
     refused there; with ``data_dir`` the published ``train`` file is read on
-    the first call.
+    the first draw.
     """
     if data_dir is None:
         return None
 
-    def examples(k: int, seed: int) -> list[Example]:
+    def load() -> list[Sample]:
         if part == "anecdotes":
-            pool = anecdote_samples(variant, data_dir, "train", seed=task_seed, binarize=binarize)
-        else:
-            pool = dilemma_samples(variant, data_dir, "train", seed=task_seed)
-        chosen = draw_examples(pool, k, seed, task_seed)
-        return [Example(str(s.input), str(s.target)) for s in chosen]
+            return anecdote_samples(variant, data_dir, "train", seed=task_seed, binarize=binarize)
+        return dilemma_samples(variant, data_dir, "train", seed=task_seed)
 
-    return examples
+    return training_examples(load, asked, task_seed)
 
 
 def _options(
