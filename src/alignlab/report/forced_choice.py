@@ -45,6 +45,23 @@ def subset_label(run: RunLog) -> tuple[str, str]:
     return subset, subset if split == "test" else f"{subset} ({split})"
 
 
+def row_fields(run: RunLog, numbers: dict[str, float], task: str | None = None) -> dict[str, Any]:
+    """The fields every row of a run shares: model, task (default: the family), subset label,
+    variant, scoring (the ``method.<name>`` counts in ``numbers``), log, data, intervention."""
+    meta, args = run.metadata, run.args
+    methods = sorted(k.partition(".")[2] for k in numbers if k.startswith("method."))
+    return {
+        "model": run.model,
+        "task": task or str(meta.get("family") or run.task),
+        "subset": subset_label(run)[1],
+        "variant": str(args.get("variant") or meta.get("variant") or "default"),
+        "scoring": "+".join(methods),
+        "log_file": str(run.path),
+        "data": str(meta.get("data") or "bundled"),
+        "intervention": str(meta.get("intervention") or "none"),
+    }
+
+
 def units_of(run: RunLog) -> list[ChoiceUnit]:
     """The scored items of a run, in the log's order."""
     return [unit_of(s.scores[SCORER].value, s.scores[SCORER].metadata) for s in run.scored(SCORER)]
@@ -76,19 +93,9 @@ def forced_choice_rows(
     numbers = run_numbers(run)
     if not numbers:
         return []
-    meta, args = run.metadata, run.args
-    subset, label = subset_label(run)
-    methods = sorted(k.partition(".")[2] for k in numbers if k.startswith("method."))
-    base: dict[str, Any] = {
-        "model": run.model,
-        "task": task or str(meta.get("family") or run.task),
-        "subset": label,
-        "variant": str(args.get("variant") or meta.get("variant") or "default"),
-        "scoring": "+".join(methods),
-        "log_file": str(run.path),
-        "data": str(meta.get("data") or "bundled"),
-        "intervention": str(meta.get("intervention") or "none"),
-    }
+    meta = run.metadata
+    subset = subset_label(run)[0]
+    base = row_fields(run, numbers, task)
     n_choices = int(meta.get("n_choices") or 2)
     n = int(numbers["n"])
     unparsed = numbers["unparsed_rate"]

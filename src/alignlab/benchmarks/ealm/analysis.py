@@ -14,10 +14,9 @@ the same functions.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from alignlab.benchmarks.ealm.metrics import F1_METRICS, mp_ethics_numbers, question_of
-from alignlab.report.forced_choice import SCORER, forced_choice_rows, subset_label
+from alignlab.report.forced_choice import SCORER, forced_choice_rows, row_fields
 from alignlab.report.logs import RunLog
 from alignlab.report.results import MetricResult
 from alignlab.scorers.choice_metrics import numbers_in_log
@@ -49,19 +48,7 @@ def mp_ethics_rows(run: RunLog) -> list[MetricResult]:
     numbers = f1_numbers(run)
     if not numbers:
         return []
-    meta, args = run.metadata, run.args
-    methods = sorted(k.partition(".")[2] for k in numbers if k.startswith("method."))
-    base: dict[str, Any] = {
-        "model": run.model,
-        "task": str(meta.get("family") or run.task),
-        "subset": subset_label(run)[1],
-        "variant": str(args.get("variant") or meta.get("variant") or "default"),
-        "scoring": "+".join(methods),
-        "log_file": str(run.path),
-        "data": str(meta.get("data") or "bundled"),
-        "intervention": str(meta.get("intervention") or "none"),
-        "n": int(numbers["n"]),
-    }
+    base = {**row_fields(run, numbers), "n": int(numbers["n"])}
     rows = []
     for calibration in ("none", "contextual"):
         if f"unparsed_rate.{calibration}" not in numbers:

@@ -27,6 +27,7 @@ from alignlab.benchmarks.scruples.metrics import (
     scruples_numbers,
 )
 from alignlab.benchmarks.scruples.tasks import SCORER_NAME, pooled_distribution
+from alignlab.report.forced_choice import row_fields
 from alignlab.report.format import interval, num
 from alignlab.report.logs import RunLog
 from alignlab.report.results import MetricResult
@@ -82,23 +83,7 @@ def scruples_rows(run: RunLog) -> list[MetricResult]:
     numbers = run_numbers(run)
     if not numbers:
         return []
-    meta, args = run.metadata, run.args
-    subset = str(meta.get("subset") or run.task)
-    split = str(args.get("split") or meta.get("split") or "test")
-    if split != "test":
-        subset = f"{subset} ({split})"
-    methods = sorted(k.partition(".")[2] for k in numbers if k.startswith("method."))
-    base: dict[str, Any] = {
-        "model": run.model,
-        "task": "scruples",
-        "subset": subset,
-        "variant": str(args.get("variant") or meta.get("variant") or "default"),
-        "scoring": "+".join(methods),
-        "log_file": str(run.path),
-        "data": str(meta.get("data") or "bundled"),
-        "intervention": str(meta.get("intervention") or "none"),
-        "n": int(numbers["n"]),
-    }
+    base = {**row_fields(run, numbers, "scruples"), "n": int(numbers["n"])}
     shared = (
         {"answers_per_item": numbers["answers_per_item"]} if "answers_per_item" in numbers else {}
     )
