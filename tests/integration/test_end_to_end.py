@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from alignlab.datasets.ethics import SUBSETS
+from alignlab.benchmarks.ethics.data import SUBSETS
 from alignlab.report.from_logs import results_from_logs
 from alignlab.report.html import write_report
 from alignlab.runner import run_eval

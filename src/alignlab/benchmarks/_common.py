@@ -8,7 +8,7 @@ judgment tasks here keeps the eval metadata the reports read in one layout.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, get_args
 
@@ -227,3 +227,32 @@ def forced_choice_task(
         name=name,
         metadata=run.metadata(**metadata),
     )
+
+
+def asked(sample: Sample) -> tuple[str, str]:
+    """A sample as a training example: (its prompt, its gold answer)."""
+    return str(sample.input), str(sample.target)
+
+
+def training_examples(
+    load: Callable[[], Sequence[T]],
+    render: Callable[[T], tuple[str, str]],
+    task_seed: int = 0,
+) -> Callable[[int, int], list[interventions.Example]]:
+    """``examples(k, seed)`` for :class:`~alignlab.interventions.InterventionContext`.
+
+    ``load`` reads the family's training split (called on the first draw, so
+    a run without ``fewshot`` never reads it); ``render`` gives an item's
+    (prompt, gold answer) as the task asks it. The draw is ``k`` items without
+    replacement, by the intervention's ``seed`` and, when it is not 0, the
+    task's ``seed`` too.
+    """
+    import random
+
+    def examples(k: int, seed: int) -> list[interventions.Example]:
+        pool = list(load())
+        rng = random.Random(seed if task_seed == 0 else f"{task_seed}:{seed}")
+        chosen = rng.sample(pool, min(k, len(pool)))
+        return [interventions.Example(*render(item)) for item in chosen]
+
+    return examples
