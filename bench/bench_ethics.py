@@ -61,7 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def write_dataset(data_dir: Path, n_items: int) -> Path:
     """A ``commonsense/cm_test.csv`` of ``n_items`` distinct prompts from the bundled items."""
-    from alignlab.datasets.ethics import load_ethics
+    from alignlab.benchmarks.ethics.data import load_ethics
 
     items = load_ethics("commonsense")
     rows = []
@@ -89,7 +89,7 @@ def write_prompts(data_dir: Path, work: Path, n_items: int) -> list[str]:
     """Tokens of the task's prompts, rendered exactly as the provider renders them."""
     from alignlab.models.bundled import bundled_model_path
     from alignlab.models.llama_engine import LlamaEngine
-    from alignlab.tasks.ethics import ethics_samples
+    from alignlab.benchmarks.ethics.tasks import ethics_samples
 
     engine = LlamaEngine(bundled_model_path(), n_ctx=512)
     samples = ethics_samples("commonsense", data_dir=str(data_dir))

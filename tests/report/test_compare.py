@@ -142,7 +142,7 @@ def test_intervention_label_read_from_arguments_of_old_logs() -> None:
 @task
 def ethics_commonsense_slot(intervention: str | None = None, limit: int = 4) -> Task:
     """ETHICS commonsense (bundled data) with the intervention slot, for the real model."""
-    from alignlab.tasks.ethics import ethics_samples
+    from alignlab.benchmarks.ethics.tasks import ethics_samples
 
     spec = tuple(interventions.normalise(intervention))
     run = ChoiceRun("ethics", "commonsense", "paper", "test", None, "auto", "none", spec)
