@@ -1,4 +1,4 @@
-"""Tests for alignlab.tasks.litmus: the paper's prompt and parser, swapped order, battles."""
+"""Tests for alignlab.benchmarks.litmus.tasks: the paper's prompt and parser, swapped order, battles."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from inspect_ai.model import (
 )
 
 from alignlab.errors import UnknownTaskError
-from alignlab.tasks.litmus import (
+from alignlab.benchmarks.litmus.tasks import (
     SCORER_NAME,
     litmus_battles,
     litmus_dilemmas,
@@ -25,7 +25,7 @@ from alignlab.tasks.litmus import (
 )
 from mock_outputs import probability_output, text_output
 
-FIXTURE = str(Path(__file__).resolve().parents[1] / "fixtures" / "airisk_public")
+FIXTURE = str(Path(__file__).resolve().parent / "fixtures")
 USAGE = ModelUsage(input_tokens=40, output_tokens=3, total_tokens=43)
 
 _text_output = partial(text_output, usage=USAGE)
