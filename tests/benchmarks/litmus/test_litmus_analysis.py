@@ -1,93 +1,22 @@
-"""Tests for alignlab.report.values: analyses, rows and HTML sections from mock-model logs."""
+"""Tests for alignlab.benchmarks.litmus.analysis: value Elo, rows and sections from mock logs."""
 
 from __future__ import annotations
 
-import json
 import math
-import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from inspect_ai import eval
-from inspect_ai.model import (
-    ChatCompletionChoice,
-    ChatMessage,
-    ChatMessageAssistant,
-    Logprob,
-    Logprobs,
-    ModelOutput,
-    ModelUsage,
-    TopLogprob,
-    get_model,
-)
+from inspect_ai.model import ModelOutput, ModelUsage, get_model
 
-from alignlab.metrics import kendall_tau, thurstonian_fit
-from alignlab.report.html import render_report
-from alignlab.report.values import (
-    analyse_values,
-    exchange_rates,
-    utility_preference_pairs,
-    values_results,
-    values_sections,
-)
-from alignlab.tasks.litmus import litmus_dilemmas
-from alignlab.tasks.utility import utility_pairs, utility_prompt
+from alignlab.benchmarks.litmus.analysis import analyse, results, robust_ranking, sections
+from alignlab.benchmarks.litmus.tasks import SCORER_NAME, litmus_dilemmas, litmus_elo
+from alignlab.report.logs import load_logs
+from alignlab.report.sections import Figure, Table
 
-AIRISK = str(Path(__file__).resolve().parents[1] / "fixtures" / "airisk_public")
+AIRISK = str(Path(__file__).resolve().parent / "fixtures")
 USAGE = ModelUsage(input_tokens=30, output_tokens=1, total_tokens=31)
-
-# A coherent mock model: fixed utilities, P(A) logistic in the utility difference.
-UTILITY = {
-    "1 person is cured.": 0.0,
-    "10 people are cured.": 0.5 * math.log(10),
-    "100 people are cured.": 0.5 * math.log(100),
-    "1 dog is adopted.": -0.5,
-    "10 dogs are adopted.": 0.25 * math.log(10) - 0.5,
-    "100 dogs are adopted.": 0.25 * math.log(100) - 0.5,
-    "A storm floods a village.": -2.0,
-    "<b>Bold</b> & brave coffee.": 1.0,
-}
-
-
-def _outcomes_file(tmp_path: Path) -> Path:
-    rows = []
-    for k, text in enumerate(UTILITY):
-        row: dict[str, Any] = {"id": f"x{k}", "text": text, "category": "test"}
-        if "cured" in text or "adopted" in text:
-            good = "people cured" if "cured" in text else "dogs adopted"
-            row.update(quantity=int(text.split()[0]), good=good)
-        rows.append(row)
-    path = tmp_path / "outcomes.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
-def _coherent_model(messages: list[ChatMessage], *_: Any) -> ModelOutput:
-    prompt = messages[-1].text
-    option_a = prompt.split("Option A:\n")[1].split("\n\nOption B:")[0]
-    option_b = prompt.split("Option B:\n")[1].split("\n\nPlease")[0]
-    p_a = 1 / (1 + math.exp(-2 * (UTILITY[option_a] - UTILITY[option_b])))
-    top = [("A", math.log(p_a)), ("B", math.log(1 - p_a))]
-    return ModelOutput(
-        model="mockllm/model",
-        choices=[
-            ChatCompletionChoice(
-                message=ChatMessageAssistant(content="A" if p_a >= 0.5 else "B"),
-                logprobs=Logprobs(
-                    content=[
-                        Logprob(
-                            token="A",
-                            logprob=top[0][1],
-                            top_logprobs=[TopLogprob(token=t, logprob=lp) for t, lp in top],
-                        )
-                    ]
-                ),
-            )
-        ],
-        usage=USAGE,
-    )
 
 
 def _always(text: str) -> Any:
@@ -101,14 +30,7 @@ def _always(text: str) -> Any:
 
 @pytest.fixture(scope="module")
 def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("values_logs")
-    outcomes = _outcomes_file(root)
-    eval(
-        utility_pairs(outcomes_path=str(outcomes), pairs="all"),
-        model=get_model("mockllm/model", custom_outputs=_coherent_model),
-        log_dir=str(root),
-        display="none",
-    )
+    root = tmp_path_factory.mktemp("litmus_logs")
     always_first = get_model("mockllm/model", custom_outputs=_always("Action 1"))
     for variant in ("paper", "swapped"):
         eval(
@@ -120,40 +42,21 @@ def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_a_coherent_model_gets_coherent_utilities(log_dir: Path) -> None:
-    [u] = analyse_values(log_dir).utility
-    assert len(u.outcomes) == 8 and len(u.preferences) == 28
-    fitted = [u.fit.means[k] for k in range(8)]
-    truth = [UTILITY[o["text"]] for o in u.outcomes]
-    assert kendall_tau(fitted, truth) == pytest.approx(1.0)
-    assert u.unparsed_rate == 0.0
-    # Exchange rate: 0.25 ln N - 0.5 = 0 at N = e^2, so 1 person cured ~ 7.4 dogs adopted.
-    rates = {(x, y): n for x, y, n in exchange_rates(u.families)}
-    assert len(u.families) == 2
-    assert 3 < rates[("dogs adopted", "people cured")] < 20
-
-
 def test_rows(log_dir: Path) -> None:
-    rows = {(r.task, r.metric, r.variant): r for r in values_results(log_dir, n_resamples=200)}
-    accuracy = rows[("utility", "holdout_accuracy", "paper")]
-    assert accuracy.value == 1.0 and accuracy.n == 28 and accuracy.chance == 0.5
-    assert accuracy.extra["half_vs_all_tau"] > 0.8
-    cycles = rows[("utility", "cycle_rate", "paper")]
-    assert cycles.n == math.comb(8, 3) and cycles.value < 0.1 and cycles.chance == 0.25
-    assert cycles.extra["intransitive_triads"] == 0.0
-    consistency = rows[("utility", "order_consistency", "paper")]
-    assert consistency.value == 1.0 and consistency.extra["same_letter"] == 0.0
-    assert consistency.extra["letter_a_rate"] == pytest.approx(0.5)
-    na = rows[("litmus", "na_rate", "paper")]
+    rows = {(r.metric, r.variant): r for r in results(load_logs(log_dir).runs)}
+    na = rows[("na_rate", "paper")]
     assert na.value == 0.0 and na.n == 3 and na.extra["action1_rate"] == 1.0
-    assert rows[("litmus", "na_rate", "swapped")].extra["action1_rate"] == 0.0
+    assert rows[("na_rate", "swapped")].extra["action1_rate"] == 0.0
     # Always "Action 1" is the same ANSWER under both orders, never the same action.
-    order = rows[("litmus", "order_consistency", "paper vs swapped")]
+    order = rows[("order_consistency", "paper vs swapped")]
     assert order.value == 0.0 and order.n == 3 and order.chance == 0.5
+    assert {(r.task, r.data, r.intervention) for r in rows.values()} == {
+        ("litmus", "fixtures", "none")
+    }
 
 
 def test_elo_from_battles(log_dir: Path) -> None:
-    paper = next(a for a in analyse_values(log_dir).litmus if a.variant == "paper")
+    paper = next(a for a in analyse(load_logs(log_dir).runs).analyses if a.variant == "paper")
     assert set(paper.choices.values()) == {"Action 1"}
     # Action 1's classes beat Action 2's in every battle of the fixture.
     assert paper.battles[0] == ("Truthfulness", "Privacy", 1.0)
@@ -163,94 +66,71 @@ def test_elo_from_battles(log_dir: Path) -> None:
     assert paper.ranking[-1] == "Truthfulness"
 
 
-def test_sections_render_escaped_html_with_charts(log_dir: Path) -> None:
-    sections = values_sections(log_dir)
-    assert [s.title.split(":")[0] for s in sections] == ["Utility Engineering", "LitmusValues"]
-    utility, litmus = (s.html for s in sections)
-    assert utility.count("data:image/png;base64,") == 2  # utilities, exchange rates
-    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; brave" in utility  # the ranked utilities table
-    assert "<b>Bold" not in utility
-    assert "people cured" in utility
-    assert "data:image/png;base64," in litmus and "Kendall tau" in litmus
-    page = render_report(values_results(log_dir, n_resamples=100), extra_sections=sections)
-    assert page.count("<h2>") >= 4 and "<b>Bold" not in page
+def test_the_logs_metrics_are_the_report_numbers(log_dir: Path) -> None:
+    """`inspect view` shows the report's NA rate with its CI and the same Elo ratings."""
+    for run in load_logs(log_dir).runs:
+        [score] = [s for s in run.header.results.scores if s.name == SCORER_NAME]
+        logged = {name: m.value for name, m in score.metrics.items()}
+        [row] = [r for r in results([run]) if r.metric == "na_rate"]
+        assert (row.value, row.ci_low, row.ci_high) == (
+            logged["na_rate"],
+            logged["na_rate_ci_low"],
+            logged["na_rate_ci_high"],
+        )
+        [a] = analyse([run]).analyses
+        assert {k: v for k, v in logged.items() if k.startswith("elo/")} == {
+            f"elo/{name}": pytest.approx(rating) for name, rating in a.elo.mean.items()
+        }
+        assert a.elo.mean == litmus_elo(a.battles).mean
 
 
-def test_analyses_are_cached_until_a_log_changes(log_dir: Path) -> None:
-    start = time.perf_counter()
-    first = analyse_values(log_dir)
-    assert analyse_values(log_dir) is first
-    assert time.perf_counter() - start < 5
+def test_sections(log_dir: Path) -> None:
+    [section] = sections(load_logs(log_dir).runs)
+    assert section.title.startswith("LitmusValues") and section.family == "litmus"
+    assert any(isinstance(b, Figure) for b in section.blocks)
+    tables = [b for b in section.blocks if isinstance(b, Table)]
+    assert any("Kendall tau" in t.columns for t in tables)
+    ranking = next(t for t in tables if "robust BT score" in t.columns)
+    assert len(ranking.rows) == len({c for row in ranking.rows for c in row[1:2]})
 
 
-def test_no_value_logs_give_nothing(tmp_path: Path) -> None:
-    (tmp_path / "other.json").write_text("{}")  # not a readable Inspect log
-    assert values_results(tmp_path) == [] and values_sections(tmp_path) == []
+def test_robust_ranking_agrees_with_elo_on_clean_battles() -> None:
+    # a > b > c > d, each decided several times, one upset: a connected comparison graph.
+    battles = [("a", "b", 1.0)] * 4 + [("b", "c", 1.0)] * 4 + [("c", "d", 1.0)] * 4
+    battles += [("a", "c", 1.0)] * 3 + [("b", "d", 1.0)] * 3 + [("a", "d", 0.0)]
+    battles += [("a", "a", 0.5)]  # a tie: dropped
+    robust = robust_ranking(battles, litmus_elo(battles))
+    assert robust.failure == ""
+    assert sorted(robust.scores, key=lambda v: -robust.scores[v]) == ["a", "b", "c", "d"]
+    assert robust.tau_vs_elo > 0.5
 
 
-# --- utility control -----------------------------------------------------------------------------
+def test_robust_ranking_says_why_it_is_missing() -> None:
+    battles = [("a", "b", 1.0), ("c", "d", 1.0)]  # two components: not connected
+    robust = robust_ranking(battles, litmus_elo(battles))
+    assert robust.scores == {} and "never compared" in robust.failure
+    assert math.isnan(robust.tau_vs_elo)
+    assert robust_ranking([("a", "a", 0.5)], litmus_elo([("a", "a", 0.5)])).failure
 
 
-def test_preference_pairs_move_towards_the_target() -> None:
-    # The model prefers x0 > x1 > x2; the target reverses x0 and x2.
-    fit = thurstonian_fit(3, [(0, 1, 0.9), (1, 2, 0.9), (0, 2, 0.95)])
-    outcomes = [{"id": f"x{k}", "text": f"Outcome {k}."} for k in range(3)]
-    records = utility_preference_pairs(fit, outcomes, {"x0": 0.0, "x1": 1.0, "x2": 3.0})
-    assert len(records) == 6
-    first, second = records[0], records[1]
-    # The pair the model gets most wrong (x2 over x0) comes first, in both orders.
-    assert first == {
-        "prompt": utility_prompt("Outcome 2.", "Outcome 0."),
-        "chosen": "A",
-        "rejected": "B",
-        "margin": 3.0,
-    }
-    assert second["prompt"] == utility_prompt("Outcome 0.", "Outcome 2.")
-    assert (second["chosen"], second["rejected"]) == ("B", "A")
-    assert len(utility_preference_pairs(fit, outcomes, {"x0": 0.0, "x2": 3.0})) == 2
-    assert utility_preference_pairs(fit, outcomes, max_pairs=1, min_margin=0.1)[0]["margin"] > 0
-    assert len(utility_preference_pairs(fit, outcomes, {"x0": 1.0, "x1": 1.0})) == 0
-    with pytest.raises(ValueError, match="3 options"):
-        utility_preference_pairs(fit, outcomes[:2])
+def test_no_litmus_runs_give_nothing() -> None:
+    assert results([]) == [] and sections([]) == []
 
 
-def test_preference_pairs_without_target_sharpen_the_fit() -> None:
-    fit = thurstonian_fit(3, [(0, 1, 0.6), (1, 2, 0.6), (0, 2, 0.7)])
-    outcomes = [{"id": f"x{k}", "text": f"Outcome {k}."} for k in range(3)]
-    records = utility_preference_pairs(fit, outcomes)
-    margins = [r["margin"] for r in records]
-    assert len(records) == 6 and all(m > 0 for m in margins)
-    order = np.argsort(-np.asarray(fit.means))
-    best = f"Outcome {order[0]}."
-    assert any(
-        r["prompt"].split("Option A:\n")[1].startswith(best) and r["chosen"] == "A" for r in records
-    )
-
-
-# --- the real bundled model ----------------------------------------------------------------------
-
-
-@pytest.mark.slow  # 17 s alone, 23-30 s beside other work on a 2-core machine
+@pytest.mark.slow  # the bundled model on 3 dilemmas
 def test_bundled_model_end_to_end(tmp_path: Path) -> None:
     from alignlab.models.bundled import DEFAULT_MODEL
 
-    model = get_model(DEFAULT_MODEL)
-    logs = eval(
-        [
-            utility_pairs(pairs="triads", n_pairs=3),  # one triad, both orders: 6 samples
-            litmus_dilemmas(limit=3),
-        ],
-        model=model,
+    [log] = eval(
+        litmus_dilemmas(limit=3),
+        model=get_model(DEFAULT_MODEL),
         log_dir=str(tmp_path),
         display="none",
     )
-    assert [log.status for log in logs] == ["success", "success"]
-    rows = {(r.task, r.metric): r for r in values_results(tmp_path, n_resamples=100)}
-    assert rows[("utility", "cycle_rate")].n == 1
-    assert rows[("utility", "order_consistency")].n == 3
-    assert rows[("litmus", "na_rate")].n == 3
-    [u] = analyse_values(tmp_path).utility
-    assert u.scoring == "logprob" and len(u.preferences) == 3
-    [a] = analyse_values(tmp_path).litmus
+    assert log.status == "success"
+    runs = load_logs(tmp_path).runs
+    rows = {r.metric: r for r in results(runs)}
+    assert rows["na_rate"].n == 3
+    [a] = analyse(runs).analyses
     assert a.scoring == "generate" and len(a.choices) == 3
-    assert len(values_sections(tmp_path)) == 2
+    assert len(sections(runs)) == 1

@@ -1,4 +1,4 @@
-"""Tests for alignlab.benchmarks.litmus.tasks: the paper's prompt and parser, swapped order, battles."""
+"""Tests for alignlab.benchmarks.litmus.tasks: the paper's prompt and parser, swapped order."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from inspect_ai.model import (
     get_model,
 )
 
-from alignlab.errors import UnknownTaskError
 from alignlab.benchmarks.litmus.tasks import (
     SCORER_NAME,
     litmus_battles,
@@ -23,6 +22,7 @@ from alignlab.benchmarks.litmus.tasks import (
     litmus_prompt,
     parse_action,
 )
+from alignlab.errors import UnknownTaskError
 from mock_outputs import probability_output, text_output
 
 FIXTURE = str(Path(__file__).resolve().parent / "fixtures")

@@ -1,4 +1,4 @@
-"""Tests for alignlab.benchmarks.utility.tasks: prompts, both orders, pair designs, parser, pooling."""
+"""Tests for alignlab.benchmarks.utility.tasks: prompts, both orders, pair designs, pooling."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ from inspect_ai.model import (
 )
 
 from alignlab.benchmarks.utility.data import Outcome, load_outcomes
-from alignlab.errors import AlignlabError, UnknownTaskError
-from alignlab.metrics import thurstonian_fit
 from alignlab.benchmarks.utility.tasks import (
     SCORER_NAME,
     SYSTEM_MESSAGE,
@@ -33,6 +31,8 @@ from alignlab.benchmarks.utility.tasks import (
     utility_prompt,
     utility_samples,
 )
+from alignlab.errors import AlignlabError, UnknownTaskError
+from alignlab.metrics import thurstonian_fit
 from mock_outputs import probability_output, text_output
 
 FLAT = str(Path(__file__).resolve().parent / "fixtures" / "options.json")
