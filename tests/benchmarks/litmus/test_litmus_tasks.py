@@ -171,3 +171,35 @@ def test_logprob_scoring_reads_the_numbers(tmp_path: Path) -> None:
     assert log.samples is not None
     assert {s.scores[SCORER_NAME].answer for s in log.samples} == {"Action 2"}  # type: ignore[index]
     assert log.results.scores[0].metrics["unparsed_rate"].value == 0.0  # type: ignore[union-attr]
+
+
+def test_interventions_run_right_before_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from inspect_ai.solver import Generate, TaskState, solver
+
+    from alignlab import interventions
+    from alignlab.benchmarks.litmus import tasks as litmus_tasks
+
+    @solver
+    def marker() -> Any:
+        async def solve(state: TaskState, generate: Generate) -> TaskState:
+            return state
+
+        return solve
+
+    contexts: list[interventions.InterventionContext] = []
+    marked, answer = marker(), marker()
+
+    def factory(args: Any, context: interventions.InterventionContext) -> list[Any]:
+        contexts.append(context)
+        return [marked]
+
+    monkeypatch.setattr(interventions, "_BUILTIN_MODULES", ())
+    monkeypatch.setitem(interventions._REGISTRY, "mark", (factory, "a test intervention"))
+    monkeypatch.setattr(litmus_tasks, "forced_choice", lambda **kwargs: answer)
+    task = litmus_dilemmas(data_dir=FIXTURE, scoring="logprob", intervention=["mark"])
+    assert list(task.solver) == [marked, answer]  # type: ignore[arg-type]
+    [context] = contexts
+    assert (context.task, context.family, context.examples) == ("litmus_dilemmas", "litmus", None)
+    assert context.choices == ("1", "2")
+    assert task.metadata is not None and task.metadata["intervention"] == "mark"
+    assert litmus_dilemmas(data_dir=FIXTURE).metadata["intervention"] == "none"  # type: ignore[index]

@@ -296,3 +296,46 @@ def test_reasoning_variant_reads_the_final_answer(tmp_path: Path) -> None:
     assert log.samples is not None
     assert {s.scores[SCORER_NAME].answer for s in log.samples} == {"B"}  # type: ignore[index]
     assert log.eval.metadata is not None and log.eval.metadata["scoring"] == "generate"
+
+
+# --- the intervention slot -------------------------------------------------------------------
+
+
+def test_interventions_run_right_before_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from inspect_ai.solver import Generate, TaskState, solver
+
+    from alignlab import interventions
+    from alignlab.benchmarks.utility import tasks as utility_tasks
+
+    @solver
+    def marker() -> Any:
+        async def solve(state: TaskState, generate: Generate) -> TaskState:
+            return state
+
+        return solve
+
+    contexts: list[interventions.InterventionContext] = []
+    marked = marker()
+
+    def factory(args: Any, context: interventions.InterventionContext) -> list[Any]:
+        contexts.append(context)
+        return [marked]
+
+    answer = marker()
+    answered_after: list[Any] = []
+
+    def fake_forced_choice(**kwargs: Any) -> Any:
+        answered_after.append(kwargs["before"])
+        return answer
+
+    monkeypatch.setattr(interventions, "_BUILTIN_MODULES", ())
+    monkeypatch.setitem(interventions._REGISTRY, "mark", (factory, "a test intervention"))
+    monkeypatch.setattr(utility_tasks, "forced_choice", fake_forced_choice)
+    task = utility_pairs(data_dir=FLAT, n_pairs=1, intervention="mark")
+    assert list(task.solver) == [marked, answer]  # type: ignore[arg-type]
+    assert answered_after == [[marked]]  # the answering step knows what ran before it
+    [context] = contexts
+    assert (context.task, context.family, context.examples) == ("utility_pairs", "utility", None)
+    assert context.choices == ("A", "B")
+    assert task.metadata is not None and task.metadata["intervention"] == "mark"
+    assert utility_pairs(data_dir=FLAT, n_pairs=1).metadata["intervention"] == "none"  # type: ignore[index]
