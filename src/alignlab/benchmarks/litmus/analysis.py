@@ -175,17 +175,8 @@ def _analysis(run: RunLog) -> LitmusAnalysis | None:
         ranking=[str(v) for v in elo_ranking(elo.mean)],
         robust=robust_ranking(battles, elo),
         skipped=skipped,
-        logged=_logged_metrics(run),
+        logged=run.metrics(SCORER_NAME),
     )
-
-
-def _logged_metrics(run: RunLog) -> dict[str, float]:
-    """The Inspect metrics of the run's litmus scorer (empty for logs without them)."""
-    scores = getattr(run.header.results, "scores", None) or []
-    for score in scores:
-        if score.name == SCORER_NAME:
-            return {name: float(m.value) for name, m in score.metrics.items()}
-    return {}
 
 
 def robust_ranking(battles: Sequence[tuple[str, str, float]], elo: EloSummary) -> RobustRanking:

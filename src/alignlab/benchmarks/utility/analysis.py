@@ -196,17 +196,8 @@ def _analysis(key: tuple[str, ...], runs: list[RunLog]) -> UtilityAnalysis | Non
         ),
         letter_a_rate=(sum(r.weight * r.p_a for r in responses) / weights if weights else math.nan),
         families=exchange_families(records, measures.fit),
-        logged=_logged_metrics(runs[0]) if len(runs) == 1 else {},
+        logged=runs[0].metrics(SCORER_NAME) if len(runs) == 1 else {},
     )
-
-
-def _logged_metrics(run: RunLog) -> dict[str, float]:
-    """The Inspect metrics of the run's utility scorer (empty for logs without them)."""
-    scores = getattr(run.header.results, "scores", None) or []
-    for score in scores:
-        if score.name == SCORER_NAME:
-            return {name: float(m.value) for name, m in score.metrics.items()}
-    return {}
 
 
 def _data_label(data: str) -> str:
