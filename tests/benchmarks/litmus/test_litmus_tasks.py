@@ -15,6 +15,7 @@ from inspect_ai.model import (
     get_model,
 )
 
+import intervention_probe
 from alignlab.benchmarks.litmus.tasks import (
     SCORER_NAME,
     litmus_battles,
@@ -174,32 +175,14 @@ def test_logprob_scoring_reads_the_numbers(tmp_path: Path) -> None:
 
 
 def test_interventions_run_right_before_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
-    from inspect_ai.solver import Generate, TaskState, solver
-
-    from alignlab import interventions
     from alignlab.benchmarks.litmus import tasks as litmus_tasks
 
-    @solver
-    def marker() -> Any:
-        async def solve(state: TaskState, generate: Generate) -> TaskState:
-            return state
-
-        return solve
-
-    contexts: list[interventions.InterventionContext] = []
-    marked, answer = marker(), marker()
-
-    def factory(args: Any, context: interventions.InterventionContext) -> list[Any]:
-        contexts.append(context)
-        return [marked]
-
-    monkeypatch.setattr(interventions, "_BUILTIN_MODULES", ())
-    monkeypatch.setitem(interventions._REGISTRY, "mark", (factory, "a test intervention"))
-    monkeypatch.setattr(litmus_tasks, "forced_choice", lambda **kwargs: answer)
-    task = litmus_dilemmas(data_dir=FIXTURE, scoring="logprob", intervention=["mark"])
-    assert list(task.solver) == [marked, answer]  # type: ignore[arg-type]
-    [context] = contexts
+    probe = intervention_probe.install(monkeypatch, litmus_tasks)
+    task = litmus_dilemmas(data_dir=FIXTURE, scoring="logprob", intervention=["probe"])
+    assert list(task.solver) == [probe.intervention, probe.answer]  # type: ignore[arg-type]
+    assert probe.answered_after == [[probe.intervention]]
+    [context] = probe.contexts
     assert (context.task, context.family, context.examples) == ("litmus_dilemmas", "litmus", None)
     assert context.choices == ("1", "2")
-    assert task.metadata is not None and task.metadata["intervention"] == "mark"
+    assert task.metadata is not None and task.metadata["intervention"] == "probe"
     assert litmus_dilemmas(data_dir=FIXTURE).metadata["intervention"] == "none"  # type: ignore[index]

@@ -16,6 +16,7 @@ from inspect_ai.model import (
     get_model,
 )
 
+import intervention_probe
 from alignlab.benchmarks.utility.data import Outcome, load_outcomes
 from alignlab.benchmarks.utility.tasks import (
     SCORER_NAME,
@@ -302,40 +303,14 @@ def test_reasoning_variant_reads_the_final_answer(tmp_path: Path) -> None:
 
 
 def test_interventions_run_right_before_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
-    from inspect_ai.solver import Generate, TaskState, solver
-
-    from alignlab import interventions
     from alignlab.benchmarks.utility import tasks as utility_tasks
 
-    @solver
-    def marker() -> Any:
-        async def solve(state: TaskState, generate: Generate) -> TaskState:
-            return state
-
-        return solve
-
-    contexts: list[interventions.InterventionContext] = []
-    marked = marker()
-
-    def factory(args: Any, context: interventions.InterventionContext) -> list[Any]:
-        contexts.append(context)
-        return [marked]
-
-    answer = marker()
-    answered_after: list[Any] = []
-
-    def fake_forced_choice(**kwargs: Any) -> Any:
-        answered_after.append(kwargs["before"])
-        return answer
-
-    monkeypatch.setattr(interventions, "_BUILTIN_MODULES", ())
-    monkeypatch.setitem(interventions._REGISTRY, "mark", (factory, "a test intervention"))
-    monkeypatch.setattr(utility_tasks, "forced_choice", fake_forced_choice)
-    task = utility_pairs(data_dir=FLAT, n_pairs=1, intervention="mark")
-    assert list(task.solver) == [marked, answer]  # type: ignore[arg-type]
-    assert answered_after == [[marked]]  # the answering step knows what ran before it
-    [context] = contexts
+    probe = intervention_probe.install(monkeypatch, utility_tasks)
+    task = utility_pairs(data_dir=FLAT, n_pairs=1, intervention="probe")
+    assert list(task.solver) == [probe.intervention, probe.answer]  # type: ignore[arg-type]
+    assert probe.answered_after == [[probe.intervention]]  # the answer knows what ran before
+    [context] = probe.contexts
     assert (context.task, context.family, context.examples) == ("utility_pairs", "utility", None)
     assert context.choices == ("A", "B")
-    assert task.metadata is not None and task.metadata["intervention"] == "mark"
+    assert task.metadata is not None and task.metadata["intervention"] == "probe"
     assert utility_pairs(data_dir=FLAT, n_pairs=1).metadata["intervention"] == "none"  # type: ignore[index]
