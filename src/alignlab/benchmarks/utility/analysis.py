@@ -61,7 +61,10 @@ DEPARTURES = (
     f"Held-out accuracy is {HOLDOUT_FOLDS}-fold cross-validated over pairs, so every pair is "
     f"held out once; the paper holds out {PAPER_HOLDOUT:.0%} of the edges once (seed 42), "
     "shown beside it as 'paper holdout'. With a few dozen pairs that single holdout rests "
-    "on two or three pairs."
+    "on two or three pairs.",
+    "Answers per prompt: the paper samples K = 10 at temperature 1 (scoring='generate' does "
+    "the same); log-prob scoring reads each prompt once, from the probabilities of 'A' and "
+    "'B'.",
 )
 
 
@@ -275,7 +278,7 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
     report = analyse(runs)
     if not report.analyses and not report.warnings:
         return []
-    blocks: list[Block] = [Text(DEPARTURES, kind="muted")]
+    blocks: list[Block] = [Text(text, kind="muted") for text in DEPARTURES]
     for u in report.analyses:
         blocks.extend(_utility_blocks(u))
     return [Section(TITLE, tuple(blocks), tuple(report.warnings), family=FAMILY)]
