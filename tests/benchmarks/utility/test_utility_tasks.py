@@ -314,3 +314,24 @@ def test_interventions_run_right_before_the_answer(monkeypatch: pytest.MonkeyPat
     assert context.choices == ("A", "B")
     assert task.metadata is not None and task.metadata["intervention"] == "probe"
     assert utility_pairs(data_dir=FLAT, n_pairs=1).metadata["intervention"] == "none"  # type: ignore[index]
+
+
+def test_several_answers_per_prompt_are_sampled_at_temperature_one(tmp_path: Path) -> None:
+    """The documented sampling: K > 1 answers at temperature 1, one answer at temperature 0."""
+    seen: list[float | None] = []
+
+    def answer(messages: list[ChatMessage], tools: Any, choice: Any, config: Any) -> ModelOutput:
+        seen.append(config.temperature)
+        return _text_output("A")
+
+    model = get_model("mockllm/model", custom_outputs=answer)
+    for epochs, temperature in ((2, 1.0), (1, 0.0)):
+        seen.clear()
+        [log] = eval(
+            utility_pairs(data_dir=FLAT, n_pairs=1, scoring="generate", epochs=epochs),
+            model=model,
+            log_dir=str(tmp_path),
+            display="none",
+        )
+        assert log.status == "success", log.error
+        assert seen and set(seen) == {temperature}
