@@ -101,6 +101,13 @@ class RunLog:
         """The samples scored by ``scorer``."""
         return [s for s in self.samples if s.scores and scorer in s.scores]
 
+    def metrics(self, scorer: str) -> dict[str, float]:
+        """The Inspect metrics the log holds for ``scorer`` (from the header; empty if none)."""
+        for score in getattr(self.header.results, "scores", None) or []:
+            if score.name == scorer:
+                return {name: float(m.value) for name, m in score.metrics.items()}
+        return {}
+
     @property
     def log(self) -> Any:
         """The header, for code written against ``EvalLog`` (``log.eval...``)."""

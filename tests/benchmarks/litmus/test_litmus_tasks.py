@@ -1,4 +1,4 @@
-"""Tests for alignlab.tasks.litmus: the paper's prompt and parser, swapped order, battles."""
+"""Tests for alignlab.benchmarks.litmus.tasks: the paper's prompt and parser, swapped order."""
 
 from __future__ import annotations
 
@@ -15,17 +15,18 @@ from inspect_ai.model import (
     get_model,
 )
 
-from alignlab.errors import UnknownTaskError
-from alignlab.tasks.litmus import (
+import intervention_probe
+from alignlab.benchmarks.litmus.tasks import (
     SCORER_NAME,
     litmus_battles,
     litmus_dilemmas,
     litmus_prompt,
     parse_action,
 )
+from alignlab.errors import UnknownTaskError
 from mock_outputs import probability_output, text_output
 
-FIXTURE = str(Path(__file__).resolve().parents[1] / "fixtures" / "airisk_public")
+FIXTURE = str(Path(__file__).resolve().parent / "fixtures")
 USAGE = ModelUsage(input_tokens=40, output_tokens=3, total_tokens=43)
 
 _text_output = partial(text_output, usage=USAGE)
@@ -171,3 +172,17 @@ def test_logprob_scoring_reads_the_numbers(tmp_path: Path) -> None:
     assert log.samples is not None
     assert {s.scores[SCORER_NAME].answer for s in log.samples} == {"Action 2"}  # type: ignore[index]
     assert log.results.scores[0].metrics["unparsed_rate"].value == 0.0  # type: ignore[union-attr]
+
+
+def test_interventions_run_right_before_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from alignlab.benchmarks.litmus import tasks as litmus_tasks
+
+    probe = intervention_probe.install(monkeypatch, litmus_tasks)
+    task = litmus_dilemmas(data_dir=FIXTURE, scoring="logprob", intervention=["probe"])
+    assert list(task.solver) == [probe.intervention, probe.answer]  # type: ignore[arg-type]
+    assert probe.answered_after == [[probe.intervention]]
+    [context] = probe.contexts
+    assert (context.task, context.family, context.examples) == ("litmus_dilemmas", "litmus", None)
+    assert context.choices == ("1", "2")
+    assert task.metadata is not None and task.metadata["intervention"] == "probe"
+    assert litmus_dilemmas(data_dir=FIXTURE).metadata["intervention"] == "none"  # type: ignore[index]

@@ -1,4 +1,4 @@
-"""Tests for alignlab.tasks.utility: prompts, both orders, pair designs, parser, pooling."""
+"""Tests for alignlab.benchmarks.utility.tasks: prompts, both orders, pair designs, pooling."""
 
 from __future__ import annotations
 
@@ -16,10 +16,9 @@ from inspect_ai.model import (
     get_model,
 )
 
-from alignlab.datasets.values import Outcome, load_outcomes
-from alignlab.errors import AlignlabError, UnknownTaskError
-from alignlab.metrics import thurstonian_fit
-from alignlab.tasks.utility import (
+import intervention_probe
+from alignlab.benchmarks.utility.data import Outcome, load_outcomes
+from alignlab.benchmarks.utility.tasks import (
     SCORER_NAME,
     SYSTEM_MESSAGE,
     PairResponse,
@@ -33,9 +32,11 @@ from alignlab.tasks.utility import (
     utility_prompt,
     utility_samples,
 )
+from alignlab.errors import AlignlabError, UnknownTaskError
+from alignlab.metrics import thurstonian_fit
 from mock_outputs import probability_output, text_output
 
-FLAT = str(Path(__file__).resolve().parents[1] / "fixtures" / "utility_public" / "options.json")
+FLAT = str(Path(__file__).resolve().parent / "fixtures" / "options.json")
 USAGE = ModelUsage(input_tokens=20, output_tokens=1, total_tokens=21)
 
 _text_output = partial(text_output, usage=USAGE)
@@ -79,17 +80,17 @@ def test_every_pair_is_asked_in_both_orders() -> None:
 
 
 def test_task_options() -> None:
-    task = utility_pairs(outcomes_path=FLAT, pairs="all", limit=5)
+    task = utility_pairs(data_dir=FLAT, pairs="all", limit=5)
     assert len(task.dataset) == 4  # 5 samples rounded down to 2 whole pairs
     assert task.epochs == 1
-    assert utility_pairs(outcomes_path=FLAT, scoring="generate").epochs == 5
-    assert utility_pairs(outcomes_path=FLAT, scoring="generate", epochs=2).epochs == 2
+    assert utility_pairs(data_dir=FLAT, scoring="generate").epochs == 10  # the paper's K
+    assert utility_pairs(data_dir=FLAT, scoring="generate", epochs=2).epochs == 2
     with pytest.raises(UnknownTaskError, match="scoring='generate'"):
-        utility_pairs(outcomes_path=FLAT, variant="reasoning", scoring="logprob")
+        utility_pairs(data_dir=FLAT, variant="reasoning", scoring="logprob")
     with pytest.raises(UnknownTaskError, match="unparseable mode"):
-        utility_pairs(outcomes_path=FLAT, unparseable="random")  # type: ignore[arg-type]
+        utility_pairs(data_dir=FLAT, unparseable="random")  # type: ignore[arg-type]
     with pytest.raises(AlignlabError, match="prior_log"):
-        utility_pairs(outcomes_path=FLAT, pairs="active")
+        utility_pairs(data_dir=FLAT, pairs="active")
 
 
 # --- pair designs ----------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def test_order_consistency_by_hand() -> None:
 def test_logprob_scoring_soft_labels_from_the_two_choice_logprobs(tmp_path: Path) -> None:
     model = get_model("mockllm/model", custom_outputs=lambda *_: _logprob_output(0.8))
     [log] = eval(
-        utility_pairs(outcomes_path=FLAT, pairs="all"),
+        utility_pairs(data_dir=FLAT, pairs="all"),
         model=model,
         log_dir=str(tmp_path),
         display="none",
@@ -251,7 +252,7 @@ def test_generate_fallback_parses_every_epoch(tmp_path: Path) -> None:
 
     model = get_model("mockllm/model", custom_outputs=answer)
     [log] = eval(
-        utility_pairs(outcomes_path=FLAT, pairs="all", scoring="generate", epochs=2),
+        utility_pairs(data_dir=FLAT, pairs="all", scoring="generate", epochs=2),
         model=model,
         log_dir=str(tmp_path),
         display="none",
@@ -267,10 +268,10 @@ def test_generate_fallback_parses_every_epoch(tmp_path: Path) -> None:
 
 def test_active_round_asks_new_pairs_only(tmp_path: Path) -> None:
     model = get_model("mockllm/model", custom_outputs=lambda *_: _logprob_output(0.7))
-    first = utility_pairs(outcomes_path=FLAT, pairs="random", n_pairs=3, seed=1)
+    first = utility_pairs(data_dir=FLAT, pairs="random", n_pairs=3, seed=1)
     eval(first, model=model, log_dir=str(tmp_path), display="none")
     asked = {tuple(s.metadata["pair"]) for s in first.dataset if s.metadata}
-    second = utility_pairs(outcomes_path=FLAT, pairs="active", n_pairs=3, prior_log=str(tmp_path))
+    second = utility_pairs(data_dir=FLAT, pairs="active", n_pairs=3, prior_log=str(tmp_path))
     new = {tuple(s.metadata["pair"]) for s in second.dataset if s.metadata}
     assert len(new) == 3 and not new & asked
 
@@ -287,7 +288,7 @@ def test_reasoning_variant_reads_the_final_answer(tmp_path: Path) -> None:
         "mockllm/model", custom_outputs=lambda *_: _text_output("A is fine.\nAnswer: B")
     )
     [log] = eval(
-        utility_pairs(outcomes_path=FLAT, n_pairs=1, variant="reasoning", epochs=1),
+        utility_pairs(data_dir=FLAT, n_pairs=1, variant="reasoning", epochs=1),
         model=model,
         log_dir=str(tmp_path),
         display="none",
@@ -296,3 +297,41 @@ def test_reasoning_variant_reads_the_final_answer(tmp_path: Path) -> None:
     assert log.samples is not None
     assert {s.scores[SCORER_NAME].answer for s in log.samples} == {"B"}  # type: ignore[index]
     assert log.eval.metadata is not None and log.eval.metadata["scoring"] == "generate"
+
+
+# --- the intervention slot -------------------------------------------------------------------
+
+
+def test_interventions_run_right_before_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from alignlab.benchmarks.utility import tasks as utility_tasks
+
+    probe = intervention_probe.install(monkeypatch, utility_tasks)
+    task = utility_pairs(data_dir=FLAT, n_pairs=1, intervention="probe")
+    assert list(task.solver) == [probe.intervention, probe.answer]  # type: ignore[arg-type]
+    assert probe.answered_after == [[probe.intervention]]  # the answer knows what ran before
+    [context] = probe.contexts
+    assert (context.task, context.family, context.examples) == ("utility_pairs", "utility", None)
+    assert context.choices == ("A", "B")
+    assert task.metadata is not None and task.metadata["intervention"] == "probe"
+    assert utility_pairs(data_dir=FLAT, n_pairs=1).metadata["intervention"] == "none"  # type: ignore[index]
+
+
+def test_several_answers_per_prompt_are_sampled_at_temperature_one(tmp_path: Path) -> None:
+    """The documented sampling: K > 1 answers at temperature 1, one answer at temperature 0."""
+    seen: list[float | None] = []
+
+    def answer(messages: list[ChatMessage], tools: Any, choice: Any, config: Any) -> ModelOutput:
+        seen.append(config.temperature)
+        return _text_output("A")
+
+    model = get_model("mockllm/model", custom_outputs=answer)
+    for epochs, temperature in ((2, 1.0), (1, 0.0)):
+        seen.clear()
+        [log] = eval(
+            utility_pairs(data_dir=FLAT, n_pairs=1, scoring="generate", epochs=epochs),
+            model=model,
+            log_dir=str(tmp_path),
+            display="none",
+        )
+        assert log.status == "success", log.error
+        assert seen and set(seen) == {temperature}
