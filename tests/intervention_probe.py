@@ -48,7 +48,7 @@ def install(monkeypatch: pytest.MonkeyPatch, task_module: ModuleType) -> Probe:
         probe.answered_after.append(list(kwargs.get("before") or []))
         return probe.answer
 
-    monkeypatch.setattr(interventions, "_BUILTIN_MODULES", ())
+    interventions.registered()  # load the bundled ones, so "probe" is not cleared by a later load
     monkeypatch.setitem(interventions._REGISTRY, "probe", (factory, "a test intervention"))
     monkeypatch.setattr(task_module, "forced_choice", forced_choice)
     return probe
