@@ -20,8 +20,7 @@ from inspect_ai.model import (
 )
 from inspect_ai.scorer import Score
 
-from alignlab.errors import UnknownTaskError
-from alignlab.tasks.pluralism import (
+from alignlab.benchmarks.pluralism.tasks import (
     JURY_SCORER,
     OPINION_SCORER,
     OVERTON_SCORER,
@@ -35,6 +34,7 @@ from alignlab.tasks.pluralism import (
     steerable_samples,
     to_original_order,
 )
+from alignlab.errors import UnknownTaskError
 from mock_outputs import probability_output
 from mock_outputs import text_output as shared_text_output
 
