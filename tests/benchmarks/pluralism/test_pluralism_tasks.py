@@ -414,7 +414,7 @@ def test_opinion_sampling_runs_the_intervention_first(tmp_path: Path, system_not
     task = pluralism_distributional(
         data_dir=str(write_opinions(tmp_path)), scoring="sample", samples=2, intervention="note"
     )
-    names = [getattr(s, "__registry_info__").name for s in task.solver._solvers]  # type: ignore[attr-defined]
+    names = [s.__registry_info__.name for s in task.solver._solvers]  # type: ignore[attr-defined]
     assert names[-1].endswith("sample_choices") and len(names) == 2
     assert (task.metadata or {})["intervention"] == "note"
 
