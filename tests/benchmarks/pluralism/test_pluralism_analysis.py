@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -188,6 +189,23 @@ def test_overton_unreadable_grader_answer_counts_as_unparsed(tmp_path: Path) -> 
     assert (row.value, row.n, row.unparsed_rate) == (0.5, 1, 0.5)
     [section] = pluralism_sections(tmp_path / "logs")
     assert any("1 of 2 questions" in w for w in section.warnings)
+
+
+def test_a_row_that_cannot_be_computed_is_a_warning(tmp_path: Path) -> None:
+    """Issue 8, defect 4: a NaN row is named in the section's warnings, with a count."""
+    data = tmp_path / "questions.jsonl"
+    data.write_text(json.dumps({"id": "a", "question": "QA?", "perspectives": ["p", "q"]}) + "\n")
+
+    def reply(prompt: str) -> ModelOutput:
+        if prompt.startswith("Here is a response"):
+            return text_output("Perhaps.")
+        return text_output("An answer.")
+
+    run([pluralism_overton(data_dir=str(data), judge="grader")], reply, tmp_path / "logs")
+    [row] = pluralism_results(tmp_path / "logs", n_resamples=200)
+    assert math.isnan(row.value) and row.unparsed_rate == 1.0
+    [section] = pluralism_sections(tmp_path / "logs")
+    assert any("1 of 1 rows could not be computed" in w for w in section.warnings)
 
 
 def test_log_metrics_equal_the_report_rows(tmp_path: Path) -> None:

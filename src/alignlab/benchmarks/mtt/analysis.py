@@ -10,6 +10,7 @@ their samples).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +22,7 @@ from alignlab.benchmarks._scored import (
     log_order,
     logged_metrics,
     logged_values,
+    row_key,
 )
 from alignlab.benchmarks.mtt import paper_metrics as pm
 from alignlab.benchmarks.mtt.features import FEATURES, text_features
@@ -155,6 +157,7 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
             found, warned = _contrast_blocks(run, records)
             blocks.extend(found)
             warnings.extend(warned)
+            warnings.extend(uncomputed_rows_warning(run, records))
     title = "Moral Turing Test: verdicts and detectability of AI text"
     return [Section(title, tuple(blocks), tuple(warnings), family=FAMILY)]
 
@@ -209,3 +212,16 @@ def _contrast_blocks(run: RunLog, records: Sequence[Scored]) -> tuple[list[Block
             numeric=(1, 2, 3, 4, 5, 6),
         ),
     ], []
+
+
+def uncomputed_rows_warning(run: RunLog, records: Sequence[Scored]) -> list[str]:
+    """A warning naming the run's rows whose value could not be computed (shown as n/a)."""
+    # The values do not depend on the bootstrap, so one resample is enough here.
+    rows = pm.kind_rows(kind_of(run), records, run.metadata, n_resamples=1)
+    bad = [row_key(r) for r in rows if not math.isfinite(r.value)]
+    if not bad:
+        return []
+    return [
+        f"{_label(run)}: {len(bad)} of {len(rows)} rows could not be computed "
+        f"(shown as n/a): {', '.join(bad)}."
+    ]

@@ -20,7 +20,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from alignlab.benchmarks._scored import Scored, from_log_samples, logged_metrics, logged_values
+from alignlab.benchmarks._scored import (
+    Scored,
+    from_log_samples,
+    logged_metrics,
+    logged_values,
+    row_key,
+)
 from alignlab.benchmarks.pluralism import paper_metrics as pm
 from alignlab.benchmarks.pluralism.tasks import (
     FAMILY,
@@ -137,6 +143,7 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
             found, warned = builders[kind](run)
             blocks.extend(found)
             warnings.extend(warned)
+            warnings.extend(uncomputed_rows_warning(run, scored(run)))
         out.append(Section(title, tuple(blocks), tuple(warnings), family=FAMILY))
     return out
 
@@ -473,3 +480,16 @@ def _jury_blocks(run: RunLog) -> tuple[list[Block], list[str]]:
 
 
 WELFARE_RULES = pm.WELFARE_RULES
+
+
+def uncomputed_rows_warning(run: RunLog, records: Sequence[Scored]) -> list[str]:
+    """A warning naming the run's rows whose value could not be computed (shown as n/a)."""
+    # The values do not depend on the bootstrap, so one resample is enough here.
+    rows = pm.kind_rows(kind_of(run), records, run.metadata, n_resamples=1)
+    bad = [row_key(r) for r in rows if not math.isfinite(r.value)]
+    if not bad:
+        return []
+    return [
+        f"{_label(run)}: {len(bad)} of {len(rows)} rows could not be computed "
+        f"(shown as n/a): {', '.join(bad)}."
+    ]

@@ -2,7 +2,7 @@
 
 * ``pluralism_distributional``: survey questions with answer options and each
   population group's answer distribution (GlobalOpinionQA layout, see
-  :mod:`alignlab.datasets.pluralism`). The model's distribution over the
+  :mod:`alignlab.benchmarks.pluralism.data`). The model's distribution over the
   options is read from the forced-choice log-probabilities of the option
   letters (A, B, C, ...; ``scoring="logprob"``, or ``auto`` when the provider
   returns them) or estimated from ``samples`` answers sampled at
@@ -28,7 +28,7 @@
 * ``pluralism_jury``: jurors (personas) rate candidate answers on a 1-5 scale;
   each item's candidates are then ranked by utilitarian (mean), Nash
   (geometric mean) and egalitarian (minimum) welfare, and each rule picks its
-  best candidate (see :mod:`alignlab.report.pluralism`). ``jurors="model"``
+  best candidate (see :mod:`alignlab.benchmarks.pluralism.paper_metrics`). ``jurors="model"``
   has the model under test play each juror (persona in the system prompt,
   rating read from the log-probabilities of the digits, as the expected
   rating); ``jurors="constructed"`` uses the ratings shipped with the data
