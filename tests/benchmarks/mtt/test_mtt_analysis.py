@@ -142,3 +142,20 @@ def test_paired_t_test_edge_cases() -> None:
     assert paired_t_test([0, 0], [1, 1]) == (np.inf, 0.0)
     with pytest.raises(ValueError, match="differ in length"):
         paired_t_test([1, 2], [1])
+
+
+@pytest.mark.slow
+def test_bundled_model_runs_both_tasks_and_reports(tmp_path: Path) -> None:
+    tasks = [mtt_judgment(limit=3, max_tokens=32), mtt_detect(limit=3)]
+    logs = eval(tasks, model="alignlab/smollm2", log_dir=str(tmp_path), display="none")
+    assert [log.status for log in logs] == ["success"] * len(tasks)
+    rows = pluralism_results(tmp_path, n_resamples=200)
+    metrics = {(r.task, r.metric) for r in rows}
+    for expected in [
+        ("mtt_judgment", "agreement"),
+        ("mtt_detect", "detect_auc"),
+        ("mtt_detect", "classifier_auc"),
+    ]:
+        assert expected in metrics
+    assert {r.model for r in rows} == {"alignlab/smollm2"}
+    assert len(analysis.sections(load_logs(tmp_path).runs)) == 1
