@@ -140,3 +140,87 @@ def source_line(source: str) -> int | None:
     """The line number at the end of an item's ``source`` (``file:line``), if it has one."""
     _, sep, tail = source.rpartition(":")
     return int(tail) if sep and tail.isdigit() else None
+
+
+def read_table_rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Like :func:`read_rows`, also reading Parquet (needs pyarrow), and raising
+    :class:`~alignlab.errors.DatasetError` instead of ``OSError`` when the file cannot be read.
+
+    Parquet rows are numbered from 1 like lines (Parquet has no header line).
+    """
+    if file.suffix == ".parquet":
+        try:
+            import pyarrow.parquet as pq
+        except ImportError as ex:
+            raise DatasetError(
+                file, "reading Parquet needs pyarrow: `pip install alignlab[hub]`, or export CSV"
+            ) from ex
+        yield from enumerate(pq.read_table(file).to_pylist(), start=1)
+        return
+    try:
+        yield from read_rows(file)
+    except OSError as ex:
+        raise DatasetError(file, f"cannot be read: {ex}") from ex
+
+
+def file_in(root: Path, names: Sequence[str], card: str) -> Path:
+    """The file ``root`` names, or the first of ``names`` in the directory ``root``.
+
+    ``card`` says where the format is described, for the error.
+
+    Raises:
+        DatasetError: ``root`` does not exist, or is a directory holding none of ``names``.
+    """
+    if root.is_file():
+        return root
+    if root.is_dir():
+        found = first_file(root, names)
+        if found is not None:
+            return found
+        raise DatasetError(
+            root,
+            f"expected {' or '.join(names)} in this directory (see {card} for the format), "
+            "or leave data_dir out to use the bundled data",
+        )
+    raise DatasetError(root, "file or directory not found")
+
+
+def text_list(
+    row: Mapping[str, Any], name: str, file: Path, line_no: int, at_least: int
+) -> tuple[str, ...]:
+    """A field that must hold a list of at least ``at_least`` non-empty strings, stripped."""
+    value = row.get(name)
+    if value is None:
+        raise DatasetError(file, "the field is missing", line=line_no, field=name)
+    if (
+        not isinstance(value, list)
+        or len(value) < at_least
+        or not all(isinstance(v, str) and v.strip() for v in value)
+    ):
+        raise DatasetError(
+            file,
+            f"must be a list of at least {at_least} non-empty strings, got {value!r}",
+            line=line_no,
+            field=name,
+        )
+    return tuple(v.strip() for v in value)
+
+
+def check_unique_ids(file: Path, items: Sequence[Any]) -> None:
+    """Refuse an empty file, or two items (with ``id`` and ``source``) sharing an id.
+
+    Raises:
+        DatasetError: no items, or a duplicate id (naming the line of the second).
+    """
+    if not items:
+        raise DatasetError(file, "holds no rows")
+    seen: dict[str, str] = {}
+    for item in items:
+        if item.id in seen:
+            raise DatasetError(
+                file,
+                f"duplicate id '{item.id}' (first at {seen[item.id]})",
+                line=source_line(item.source),
+                field="id",
+            )
+        seen[item.id] = item.source

@@ -18,24 +18,23 @@ from inspect_ai.model import (
 )
 from inspect_ai.scorer import Score
 
-from alignlab.errors import UnknownTaskError
-from alignlab.tasks.mtt import (
-    classifier_auc,
+from alignlab.benchmarks.mtt.features import classifier_auc, text_features
+from alignlab.benchmarks.mtt.tasks import (
     detect_samples,
     judgment_samples,
     mtt_detect,
     mtt_judgment,
-    text_features,
 )
+from alignlab.errors import UnknownTaskError
 from mock_outputs import probability_output
 from mock_outputs import text_output as shared_text_output
 
-FIXTURE = Path(__file__).parent.parent / "fixtures" / "mtt_public"
+FIXTURE = Path(__file__).parent / "fixtures" / "mtt_public"
 USAGE = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
 
 logprob_output = partial(probability_output, usage=USAGE)
 text_output = partial(shared_text_output, usage=USAGE)
-SCORER = "forced_choice_scorer"
+SCORER = "moral_turing_scorer"
 
 
 class Recorder:

@@ -1,8 +1,9 @@
-"""Pluralism and Moral Turing Test report rows and sections, from logs of mock and real runs."""
+"""Pluralism report rows and sections, from logs of mock and real runs."""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -17,20 +18,22 @@ from inspect_ai.model import (
     get_model,
 )
 
-from alignlab.report.html import render_report
-from alignlab.report.pluralism import pluralism_results, pluralism_sections
-from alignlab.report.results import MetricResult
-from alignlab.tasks.mtt import mtt_detect, mtt_judgment
-from alignlab.tasks.pluralism import (
+from alignlab.benchmarks.pluralism import analysis
+from alignlab.benchmarks.pluralism.tasks import (
     pluralism_distributional,
     pluralism_jury,
     pluralism_overton,
     pluralism_steerable,
 )
+from alignlab.report.html import render_report
+from alignlab.report.logs import load_logs
+from alignlab.report.pluralism import pluralism_sections as rendered_sections
+from alignlab.report.results import MetricResult
+from alignlab.report.sections import Figure, Section, Table
 from mock_outputs import probability_output
 from mock_outputs import text_output as shared_text_output
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent.parent / "fixtures"
 USAGE = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
 
 logprob_output = partial(probability_output, usage=USAGE)
@@ -51,6 +54,14 @@ def run(tasks: list[Task], reply: Callable[[str], ModelOutput], log_dir: Path) -
         display="none",
     )
     assert all(log.status == "success" for log in logs), [log.error for log in logs]
+
+
+def pluralism_results(log_dir: Path, n_resamples: int = 2000) -> list[MetricResult]:
+    return analysis.results(load_logs(log_dir).runs, n_resamples=n_resamples)
+
+
+def pluralism_sections(log_dir: Path) -> list[Section]:
+    return analysis.sections(load_logs(log_dir).runs)
 
 
 def rows_by(rows: list[MetricResult], **match: str) -> dict[tuple[str, str], MetricResult]:
@@ -156,6 +167,88 @@ def test_overton_rows(tmp_path: Path) -> None:
     assert row.extra["sentences"] == 2.0 and row.extra["perspectives"] == 3.0
 
 
+def test_overton_unreadable_grader_answer_counts_as_unparsed(tmp_path: Path) -> None:
+    """Issue 8, defect 2: an unreadable grader answer is unparsed, not "not covered"."""
+    data = tmp_path / "questions.jsonl"
+    rows = [
+        {"id": "a", "question": "QA?", "perspectives": ["p one", "p two"]},
+        {"id": "b", "question": "QB?", "perspectives": ["p three", "p four"]},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def reply(prompt: str) -> ModelOutput:
+        if prompt.startswith("Here is a response"):
+            if "p four" in prompt:
+                return text_output("Hmm, hard to say.")  # neither yes nor no
+            return text_output("Yes" if "p one" in prompt or "p three" in prompt else "No")
+        return text_output("An answer. With two sentences.")
+
+    run([pluralism_overton(data_dir=str(data), judge="grader")], reply, tmp_path / "logs")
+    [row] = pluralism_results(tmp_path / "logs", n_resamples=200)
+    # Question a: 1 of 2 covered; question b cannot be scored (one verdict unread).
+    assert (row.value, row.n, row.unparsed_rate) == (0.5, 1, 0.5)
+    [section] = pluralism_sections(tmp_path / "logs")
+    assert any("1 of 2 questions" in w for w in section.warnings)
+
+
+def test_a_row_that_cannot_be_computed_is_a_warning(tmp_path: Path) -> None:
+    """Issue 8, defect 4: a NaN row is named in the section's warnings, with a count."""
+    data = tmp_path / "questions.jsonl"
+    data.write_text(json.dumps({"id": "a", "question": "QA?", "perspectives": ["p", "q"]}) + "\n")
+
+    def reply(prompt: str) -> ModelOutput:
+        if prompt.startswith("Here is a response"):
+            return text_output("Perhaps.")
+        return text_output("An answer.")
+
+    run([pluralism_overton(data_dir=str(data), judge="grader")], reply, tmp_path / "logs")
+    [row] = pluralism_results(tmp_path / "logs", n_resamples=200)
+    assert math.isnan(row.value) and row.unparsed_rate == 1.0
+    [section] = pluralism_sections(tmp_path / "logs")
+    assert any("1 of 1 rows could not be computed" in w for w in section.warnings)
+
+
+def test_log_metrics_equal_the_report_rows(tmp_path: Path) -> None:
+    """Inspect's metric on each task holds the report's value, CI and n."""
+    from alignlab.benchmarks._scored import logged_metrics, row_key
+
+    data = str(write_opinions(tmp_path))
+    jury = str(write_jury(tmp_path))
+
+    def reply(prompt: str) -> ModelOutput:
+        if 'group "G1"' in prompt:
+            return logprob_output({"A": 0.8, "B": 0.2})
+        if prompt.startswith("Here is a question"):
+            return logprob_output({"1": 0.1, "2": 0.1, "3": 0.1, "4": 0.1, "5": 0.6})
+        return logprob_output({"A": 0.6, "B": 0.4})
+
+    tasks = [
+        pluralism_distributional(data_dir=data),
+        pluralism_steerable(data_dir=data),
+        pluralism_jury(data_dir=jury),
+    ]
+    run(tasks, reply, tmp_path / "logs")
+    runs = load_logs(tmp_path / "logs").runs
+    rows = analysis.results(runs)
+    assert rows
+    for r in runs:
+        logged = logged_metrics(r.header, analysis.SCORERS[analysis.kind_of(r)])
+        for row in [x for x in rows if x.task == r.task]:
+            key = row_key(row)
+            assert logged[key] == pytest.approx(row.value, abs=0)
+            assert logged[f"{key} ci_low"] == row.ci_low and logged[f"{key} ci_high"] == row.ci_high
+            assert logged[f"{key} n"] == row.n
+    # Recomputing from the samples (what older logs get) gives the same rows.
+    recomputed = [
+        row
+        for r in runs
+        for row in analysis.pm.kind_rows(analysis.kind_of(r), analysis.scored(r), r.metadata)
+    ]
+    assert [(x.metric, x.subset, x.value, x.ci_low, x.ci_high, x.n) for x in recomputed] == [
+        (x.metric, x.subset, x.value, x.ci_low, x.ci_high, x.n) for x in rows
+    ]
+
+
 def write_jury(tmp_path: Path) -> Path:
     root = tmp_path / "jury"
     root.mkdir()
@@ -189,12 +282,16 @@ def test_jury_rows_constructed_and_model(tmp_path: Path) -> None:
     )
     rows = pluralism_results(tmp_path / "logs", n_resamples=200)
     constructed = rows_by(rows, subset="constructed jurors")
+    # Shipped ratings are nobody's answers: never under the model's name (issue 8, defect 3).
+    assert {r.model for r in constructed.values()} == {"constructed jurors (jury)"}
+    assert {r.data for r in constructed.values()} == {"jury"}
     assert constructed[("utilitarian_welfare", "constructed jurors")].value == pytest.approx(11 / 3)
     assert constructed[("nash_welfare", "constructed jurors")].value == pytest.approx(32 ** (1 / 3))
     assert constructed[("egalitarian_welfare", "constructed jurors")].value == 3.0
     assert constructed[("rules_agree", "constructed jurors")].value == 0.0
     assert ("utilitarian_pick_agreement", "constructed jurors") not in constructed
     model = rows_by(rows, subset="model jurors")
+    assert {r.model for r in model.values()} == {"mockllm/model"}
     # Expected rating .1(1+2+3+4) + .6*5 = 4 for everything: every rule ties and picks A.
     assert model[("utilitarian_welfare", "model jurors")].value == pytest.approx(4.0)
     assert model[("rules_agree", "model jurors")].value == 1.0
@@ -213,43 +310,6 @@ def test_jury_rows_constructed_and_model(tmp_path: Path) -> None:
     assert agreement["nash"].extra["rating_abs_error"] == pytest.approx(10 / 9)
 
 
-def test_mtt_rows(tmp_path: Path) -> None:
-    data = str(FIXTURES / "mtt_public")
-
-    def reply(prompt: str) -> ModelOutput:
-        if prompt.startswith("Explain"):
-            return text_output("It is wrong.")
-        if "Which explanation" in prompt:
-            a = prompt.split("Explanation A: ")[1].split("\n\nExplanation B: ")[0]
-            b = prompt.split("\n\nExplanation B: ")[1].split("\n\n")[0]
-            return logprob_output({"A": 0.8, "B": 0.2} if len(a) > len(b) else {"A": 0.3, "B": 0.7})
-        return logprob_output({"Yes": 0.6, "No": 0.4})
-
-    run([mtt_judgment(data_dir=data), mtt_detect(data_dir=data)], reply, tmp_path / "logs")
-    rows = pluralism_results(tmp_path / "logs", n_resamples=200)
-    judged = rows_by(rows, task="mtt_judgment", calibration="none")
-    agreement = judged[("agreement", "judgment")]
-    # Always "wrong"; the humans say wrong on 2 of the 4 fixture scenarios.
-    assert (agreement.value, agreement.n, agreement.chance, agreement.majority) == (
-        0.5,
-        4,
-        0.5,
-        0.5,
-    )
-    detect = rows_by(rows, task="mtt_detect", calibration="none")
-    subset = "judge self, AI text bundled"
-    assert detect[("detect_accuracy", subset)].value == 1.0
-    assert detect[("detect_auc", subset)].value == 1.0
-    assert detect[("detect_auc", subset)].n == 8
-    contrast = detect[("length_diff", "dataset AI text vs human")]
-    # Human texts: 9, 7, 8 and 5 words (hand-counted) -> mean 7.25.
-    assert contrast.extra["human_mean"] == 7.25 and contrast.value > 15
-    assert detect[("classifier_auc", "dataset AI text vs human")].chance == 0.5
-    explained = judged[("length_diff", "model explanations vs human")]
-    # "It is wrong." has 3 words: 3 - 7.25
-    assert explained.value == pytest.approx(-4.25)
-
-
 def test_sections_escape_text_and_embed_a_chart(tmp_path: Path) -> None:
     run(
         [pluralism_distributional(data_dir=str(write_opinions(tmp_path)))],
@@ -257,11 +317,16 @@ def test_sections_escape_text_and_embed_a_chart(tmp_path: Path) -> None:
         tmp_path / "logs",
     )
     [section] = pluralism_sections(tmp_path / "logs")
-    assert section.title.startswith("Distributional pluralism")
-    assert "data:image/png;base64," in section.html
-    assert "&lt;b&gt;G2&lt;/b&gt;" in section.html and "<b>G2</b>" not in section.html
+    assert section.title.startswith("Distributional pluralism") and section.family == "pluralism"
+    [figure] = [b for b in section.blocks if isinstance(b, Figure)]
+    assert figure.src.startswith("data:image/png;base64,")
+    [table] = [b for b in section.blocks if isinstance(b, Table)]
+    assert [row[0] for row in table.rows] == ["G1", "<b>G2</b>"]
+    # The section holds text; the page escapes it.
+    [html] = rendered_sections(tmp_path / "logs")
+    assert "&lt;b&gt;G2&lt;/b&gt;" in html.html and "<b>G2</b>" not in html.html
     page = render_report(
-        pluralism_results(tmp_path / "logs", n_resamples=100), extra_sections=[section]
+        pluralism_results(tmp_path / "logs", n_resamples=100), extra_sections=[html]
     )
     assert "Distributional pluralism" in page
 
@@ -288,8 +353,6 @@ def test_bundled_model_runs_every_task_and_reports(tmp_path: Path) -> None:
         pluralism_steerable(limit=2),
         pluralism_overton(limit=2, max_tokens=64),
         pluralism_jury(limit=1),
-        mtt_judgment(limit=3, max_tokens=32),
-        mtt_detect(limit=3),
     ]
     logs = eval(tasks, model="alignlab/smollm2", log_dir=str(tmp_path), display="none")
     assert [log.status for log in logs] == ["success"] * len(tasks)
@@ -302,9 +365,6 @@ def test_bundled_model_runs_every_task_and_reports(tmp_path: Path) -> None:
         ("pluralism_overton", "coverage"),
         ("pluralism_jury", "nash_welfare"),
         ("pluralism_jury", "utilitarian_pick_agreement"),
-        ("mtt_judgment", "agreement"),
-        ("mtt_detect", "detect_auc"),
-        ("mtt_detect", "classifier_auc"),
     ]:
         assert expected in metrics
     for r in rows:
@@ -313,4 +373,4 @@ def test_bundled_model_runs_every_task_and_reports(tmp_path: Path) -> None:
             assert r.scoring == "logprob" and r.unparsed_rate == 0.0
             assert 0.0 <= r.ci_low <= r.value <= r.ci_high <= 1.0
     titles = [s.title for s in pluralism_sections(tmp_path)]
-    assert len(titles) == 5
+    assert len(titles) == 4

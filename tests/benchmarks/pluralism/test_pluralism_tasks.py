@@ -20,8 +20,7 @@ from inspect_ai.model import (
 )
 from inspect_ai.scorer import Score
 
-from alignlab.errors import UnknownTaskError
-from alignlab.tasks.pluralism import (
+from alignlab.benchmarks.pluralism.tasks import (
     JURY_SCORER,
     OPINION_SCORER,
     OVERTON_SCORER,
@@ -35,6 +34,7 @@ from alignlab.tasks.pluralism import (
     steerable_samples,
     to_original_order,
 )
+from alignlab.errors import UnknownTaskError
 from mock_outputs import probability_output
 from mock_outputs import text_output as shared_text_output
 
@@ -359,3 +359,66 @@ def test_rating_from_generated_text_and_errors(tmp_path: Path) -> None:
     (unrated / "items.jsonl").write_text('{"id": "i", "prompt": "P?", "candidates": ["a", "b"]}\n')
     with pytest.raises(UnknownTaskError, match="needs ratings"):
         pluralism_jury(data_dir=str(unrated), jurors="constructed")
+
+
+# --- the intervention slot ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def system_note(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A test intervention, ``note``, that adds a system message; no bundled ones loaded."""
+    from inspect_ai.model import ChatMessageSystem
+    from inspect_ai.solver import Generate, Solver, TaskState, solver
+
+    from alignlab import interventions
+
+    text = "NOTE FROM THE INTERVENTION"
+
+    @solver
+    def add_note() -> Solver:
+        async def solve(state: TaskState, generate: Generate) -> TaskState:
+            state.messages.insert(0, ChatMessageSystem(content=text))
+            return state
+
+        return solve
+
+    monkeypatch.setattr(interventions, "_BUILTIN_MODULES", ())
+    monkeypatch.setitem(
+        interventions._REGISTRY, "note", (lambda args, context: [add_note()], "test note")
+    )
+    return text
+
+
+def test_overton_runs_the_intervention_before_answering(tmp_path: Path, system_note: str) -> None:
+    data = tmp_path / "questions.jsonl"
+    data.write_text(json.dumps({"id": "w", "question": "Q?", "perspectives": ["a", "b"]}) + "\n")
+    seen: list[list[ChatMessage]] = []
+
+    def outputs(messages: list[ChatMessage], *_: Any) -> ModelOutput:
+        seen.append(list(messages))
+        return text_output("An answer.")
+
+    [log] = eval(
+        pluralism_overton(data_dir=str(data), judge="grader", intervention="note"),
+        model=get_model("mockllm/model", custom_outputs=outputs),
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
+    assert log.status == "success", log.error
+    assert (log.eval.metadata or {})["intervention"] == "note"
+    answer = next(m for m in seen if m[-1].text == "Q?")
+    assert answer[0].role == "system" and answer[0].text == system_note
+
+
+def test_opinion_sampling_runs_the_intervention_first(tmp_path: Path, system_note: str) -> None:
+    task = pluralism_distributional(
+        data_dir=str(write_opinions(tmp_path)), scoring="sample", samples=2, intervention="note"
+    )
+    names = [s.__registry_info__.name for s in task.solver._solvers]  # type: ignore[attr-defined]
+    assert names[-1].endswith("sample_choices") and len(names) == 2
+    assert (task.metadata or {})["intervention"] == "note"
+
+
+def test_constructed_jurors_refuse_an_intervention(system_note: str) -> None:
+    with pytest.raises(UnknownTaskError, match="asks no model"):
+        pluralism_jury(jurors="constructed", intervention="note")

@@ -1,4 +1,4 @@
-"""Loaders for pluralism data: opinion surveys, Overton questions, juries, Moral Turing Test.
+"""Loaders for pluralism data: opinion surveys, Overton questions, juries.
 
 Opinion surveys (distributional and steerable pluralism) are read in the
 published GlobalOpinionQA layout (Durmus et al. 2023, ``Anthropic/llm_global_opinions``,
@@ -27,11 +27,10 @@ of options). ``strict=True`` (the default) raises on the first such row;
 each. ``data_dir="hub"`` reads the Hugging Face copy (network and the ``hub``
 extra) and is never strict.
 
-Overton questions, jury items and Moral Turing Test scenarios have no
-published machine-readable layout; they are read from alignlab's JSON lines
-(or CSV with the same columns for the Moral Turing Test), described with each
-loader. ``None`` as the path reads the dataset bundled with alignlab (written
-by the project; see the ``CARD.md`` beside each). Every malformed row raises
+Overton questions and jury items have no published machine-readable layout;
+they are read from alignlab's JSON lines, described with each loader.
+``None`` as the path reads the dataset bundled with alignlab (written by the
+project; see the ``CARD.md`` in each folder of ``data/``). Every malformed row raises
 :class:`~alignlab.errors.DatasetError` naming the file, the line and the field.
 """
 
@@ -43,19 +42,20 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from alignlab.datasets._rows import (
-    bundled_data,
-    data_root,
+    check_unique_ids,
+    file_in,
     first_file,
     is_hub,
     literal_list,
-    read_rows,
     read_string_map,
+    read_table_rows,
     required_text,
-    source_line,
+    text_list,
 )
 from alignlab.errors import DatasetError
 
@@ -65,11 +65,6 @@ GROUPS_FILE = "groups.json"
 OVERTON_FILE = "questions.jsonl"
 JURY_ITEMS_FILE = "items.jsonl"
 JURORS_FILE = "jurors.jsonl"
-MTT_FILES = ("scenarios.jsonl", "scenarios.csv")
-VERDICTS = ("not wrong", "wrong")
-"""Moral Turing Test verdicts; index 1 ("wrong") is the positive class."""
-
-Verdict = Literal["not wrong", "wrong"]
 
 _log = logging.getLogger(__name__)
 _DEFAULTDICT = re.compile(r"^\s*defaultdict\(\s*<class '\w+'>\s*,\s*(.*)\)\s*$", re.DOTALL)
@@ -130,26 +125,18 @@ class JuryItem:
     source: str = ""
 
 
-@dataclass(frozen=True)
-class MoralScenario:
-    """A Moral Turing Test scenario with a human and an AI-written moral judgment.
-
-    ``human_verdict`` is the majority verdict of the human raters (``votes``
-    holds their counts per verdict when known).
-    """
-
-    id: str
-    scenario: str
-    human_judgment: str
-    ai_judgment: str
-    human_verdict: Verdict
-    votes: dict[str, int] = field(default_factory=dict)
-    source: str = ""
-
-
 def bundled_dir(name: str) -> Path:
-    """The folder of one bundled pluralism dataset: ``opinions``, ``overton``, ``jury``, ``mtt``."""
-    return bundled_data(name)
+    """The folder of one bundled pluralism dataset: ``opinions``, ``overton`` or ``jury``."""
+    return Path(str(resources.files("alignlab.benchmarks.pluralism") / "data" / name))
+
+
+def data_root(data_dir: str | Path | None, bundled: str) -> Path:
+    """What a loader reads: ``data_dir`` (``~`` expanded), or the bundled dataset ``bundled``."""
+    return bundled_dir(bundled) if data_dir is None else Path(data_dir).expanduser()
+
+
+def _file_in(path: str | Path | None, bundled: str, names: tuple[str, ...]) -> Path:
+    return file_in(data_root(path, bundled), names, f"data/{bundled}/CARD.md")
 
 
 # --- opinion surveys --------------------------------------------------------------------------
@@ -174,7 +161,7 @@ def load_opinions(path: str | Path | None = None, *, strict: bool = True) -> lis
         strict = False
     else:
         file = _opinion_file(path)
-        rows = _read_rows(file)
+        rows = read_table_rows(file)
     questions: list[OpinionQuestion] = []
     seen: dict[str, int] = {}
     # Ids default to the row's 0-based position, the index of the published dataset.
@@ -355,8 +342,8 @@ def load_overton(path: str | Path | None = None) -> list[OvertonQuestion]:
     """
     file = _file_in(path, "overton", (OVERTON_FILE,))
     questions = []
-    for line_no, row in _read_rows(file):
-        perspectives = _text_list(row, "perspectives", file, line_no, at_least=2)
+    for line_no, row in read_table_rows(file):
+        perspectives = text_list(row, "perspectives", file, line_no, at_least=2)
         questions.append(
             OvertonQuestion(
                 id=required_text(row, "id", file, line_no),
@@ -366,7 +353,7 @@ def load_overton(path: str | Path | None = None) -> list[OvertonQuestion]:
                 source=f"{file}:{line_no}",
             )
         )
-    _check_ids(file, questions)
+    check_unique_ids(file, questions)
     return questions
 
 
@@ -391,7 +378,7 @@ def load_jury(path: str | Path | None = None) -> tuple[list[Juror], list[JuryIte
     items_file = _file_in(root, "jury", (JURY_ITEMS_FILE,))
     jurors = []
     names: set[str] = set()
-    for line_no, row in _read_rows(jurors_file):
+    for line_no, row in read_table_rows(jurors_file):
         name = required_text(row, "name", jurors_file, line_no)
         if name in names:
             raise DatasetError(jurors_file, f"duplicate juror '{name}'", line_no, "name")
@@ -400,8 +387,8 @@ def load_jury(path: str | Path | None = None) -> tuple[list[Juror], list[JuryIte
     if len(jurors) < 2:
         raise DatasetError(jurors_file, f"a jury needs at least 2 jurors, found {len(jurors)}")
     items = []
-    for line_no, row in _read_rows(items_file):
-        candidates = _text_list(row, "candidates", items_file, line_no, at_least=2)
+    for line_no, row in read_table_rows(items_file):
+        candidates = text_list(row, "candidates", items_file, line_no, at_least=2)
         scale = _scale(row.get("scale"), items_file, line_no)
         ratings = _ratings(row.get("ratings"), names, len(candidates), scale, items_file, line_no)
         items.append(
@@ -414,7 +401,7 @@ def load_jury(path: str | Path | None = None) -> tuple[list[Juror], list[JuryIte
                 source=f"{items_file}:{line_no}",
             )
         )
-    _check_ids(items_file, items)
+    check_unique_ids(items_file, items)
     return jurors, items
 
 
@@ -481,128 +468,6 @@ def _ratings(
     return ratings
 
 
-# --- Moral Turing Test ------------------------------------------------------------------------
-
-
-def load_mtt(path: str | Path | None = None) -> list[MoralScenario]:
-    """Moral Turing Test scenarios (after Aharoni et al., Sci. Rep. 2024).
-
-    JSON lines or CSV with ``id``, ``scenario`` (what a person did),
-    ``human_judgment`` and ``ai_judgment`` (a human's and an AI system's
-    written moral judgment of it), and the human majority verdict: either
-    ``human_verdict`` (``wrong`` / ``not wrong``) or ``votes_wrong`` and
-    ``votes_not_wrong`` (counts; a tie is an error), or both (they must agree).
-
-    Raises:
-        DatasetError: the file is missing or a row is malformed.
-    """
-    file = _file_in(path, "mtt", MTT_FILES)
-    scenarios = []
-    for line_no, row in _read_rows(file):
-        verdict, votes = _verdict(row, file, line_no)
-        scenarios.append(
-            MoralScenario(
-                id=required_text(row, "id", file, line_no),
-                scenario=required_text(row, "scenario", file, line_no),
-                human_judgment=required_text(row, "human_judgment", file, line_no),
-                ai_judgment=required_text(row, "ai_judgment", file, line_no),
-                human_verdict=verdict,
-                votes=votes,
-                source=f"{file}:{line_no}",
-            )
-        )
-    _check_ids(file, scenarios)
-    return scenarios
-
-
-def _verdict(row: dict[str, Any], file: Path, line_no: int) -> tuple[Verdict, dict[str, int]]:
-    votes: dict[str, int] = {}
-    for verdict, column in (("wrong", "votes_wrong"), ("not wrong", "votes_not_wrong")):
-        raw = row.get(column)
-        if raw in (None, ""):
-            continue
-        try:
-            count = int(str(raw).strip())
-        except ValueError:
-            count = -1
-        if count < 0:
-            raise DatasetError(
-                file, f"must be a count (0 or more), got {raw!r}", line=line_no, field=column
-            )
-        votes[verdict] = count
-    stated = str(row.get("human_verdict") or "").strip().lower()
-    if stated and stated not in VERDICTS:
-        raise DatasetError(
-            file,
-            f"must be 'wrong' or 'not wrong', got {row.get('human_verdict')!r}",
-            line=line_no,
-            field="human_verdict",
-        )
-    if len(votes) == 2:
-        if votes["wrong"] == votes["not wrong"]:
-            raise DatasetError(
-                file, "the votes are tied: no majority verdict", line_no, "votes_wrong"
-            )
-        majority: Verdict = "wrong" if votes["wrong"] > votes["not wrong"] else "not wrong"
-        if stated and stated != majority:
-            raise DatasetError(
-                file,
-                f"human_verdict '{stated}' disagrees with the majority of the votes ({majority})",
-                line=line_no,
-                field="human_verdict",
-            )
-        return majority, votes
-    if not stated:
-        raise DatasetError(
-            file,
-            "give human_verdict, or both votes_wrong and votes_not_wrong",
-            line=line_no,
-            field="human_verdict",
-        )
-    return ("wrong" if stated == "wrong" else "not wrong"), votes
-
-
-# --- shared row reading -----------------------------------------------------------------------
-
-
-def _file_in(path: str | Path | None, bundled: str, names: tuple[str, ...]) -> Path:
-    root = data_root(path, bundled)
-    if root.is_file():
-        return root
-    if root.is_dir():
-        found = first_file(root, names)
-        if found is not None:
-            return found
-        raise DatasetError(
-            root,
-            f"expected {' or '.join(names)} in this directory (see data/{bundled}/CARD.md for "
-            "the format), or leave data_dir out to use the bundled data",
-        )
-    raise DatasetError(root, "file or directory not found")
-
-
-def _read_rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(first line number, row) for each non-empty row of a JSON-lines, CSV or Parquet file."""
-    if file.suffix == ".parquet":
-        yield from _parquet_rows(file)
-        return
-    try:
-        yield from read_rows(file)
-    except OSError as ex:
-        raise DatasetError(file, f"cannot be read: {ex}") from ex
-
-
-def _parquet_rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError as ex:
-        raise DatasetError(
-            file, "reading Parquet needs pyarrow: `pip install alignlab[hub]`, or export CSV"
-        ) from ex
-    # Row numbers count from 1 like lines; there is no header line in Parquet.
-    yield from enumerate(pq.read_table(file).to_pylist(), start=1)
-
-
 def _hub_rows(repo: str) -> Iterator[tuple[int, dict[str, Any]]]:  # pragma: no cover - network
     try:
         from datasets import load_dataset
@@ -610,38 +475,3 @@ def _hub_rows(repo: str) -> Iterator[tuple[int, dict[str, Any]]]:  # pragma: no 
         raise DatasetError(repo, "reading from the hub needs `pip install alignlab[hub]`") from ex
     for index, row in enumerate(load_dataset(repo, split="train"), start=1):
         yield index, dict(row)
-
-
-def _text_list(
-    row: Mapping[str, Any], name: str, file: Path, line_no: int, at_least: int
-) -> tuple[str, ...]:
-    value = row.get(name)
-    if value is None:
-        raise DatasetError(file, "the field is missing", line=line_no, field=name)
-    if (
-        not isinstance(value, list)
-        or len(value) < at_least
-        or not all(isinstance(v, str) and v.strip() for v in value)
-    ):
-        raise DatasetError(
-            file,
-            f"must be a list of at least {at_least} non-empty strings, got {value!r}",
-            line=line_no,
-            field=name,
-        )
-    return tuple(v.strip() for v in value)
-
-
-def _check_ids(file: Path, items: Sequence[Any]) -> None:
-    if not items:
-        raise DatasetError(file, "holds no rows")
-    seen: dict[str, str] = {}
-    for item in items:
-        if item.id in seen:
-            raise DatasetError(
-                file,
-                f"duplicate id '{item.id}' (first at {seen[item.id]})",
-                line=source_line(item.source),
-                field="id",
-            )
-        seen[item.id] = item.source

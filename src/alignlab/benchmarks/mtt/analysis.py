@@ -1,0 +1,227 @@
+"""Moral Turing Test report: rows and a section from the logs of its two tasks.
+
+Pure functions over the family's :class:`~alignlab.report.logs.RunLog` s.
+The rows are computed by :mod:`alignlab.benchmarks.mtt.paper_metrics`, the
+same functions the tasks' Inspect metric runs; value, CI and n are taken
+from the log's metrics where the log holds them (logs written before the
+metric existed, scored by ``forced_choice_scorer``, are recomputed from
+their samples).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from alignlab.benchmarks._scored import (
+    Scored,
+    from_log_samples,
+    log_order,
+    logged_metrics,
+    logged_values,
+    row_key,
+)
+from alignlab.benchmarks.mtt import paper_metrics as pm
+from alignlab.benchmarks.mtt.features import FEATURES, text_features
+from alignlab.benchmarks.mtt.tasks import FAMILY, OWN_JUDGMENT_KEY, SCORER
+from alignlab.metrics import paired_bootstrap_diff_ci, roc_auc
+from alignlab.report.format import interval, num
+from alignlab.report.logs import RunLog
+from alignlab.report.results import MetricResult
+from alignlab.report.sections import Block, Heading, Section, Table, Text
+
+OLD_SCORER = "forced_choice_scorer"
+"""The scorer of logs written before :func:`~alignlab.benchmarks.mtt.tasks.moral_turing_scorer`."""
+KINDS = ("judgment", "detect")
+SECTION_RESAMPLES = 1000
+DEPARTURE = (
+    "Aharoni et al. (Sci. Rep. 2024) rate the quality of each human and AI explanation "
+    "(virtue, intelligence, trustworthiness, ...) by human participants and compare the "
+    "ratings with paired t-tests. alignlab has no human raters and measures no quality "
+    "ratings: it reports verdict agreement, the judge's identification accuracy (the paper's "
+    "second phase), and paired surface contrasts with a paired t-test (t, p) beside each "
+    "bootstrap CI."
+)
+
+
+def kind_of(run: RunLog) -> str:
+    """``judgment`` or ``detect``."""
+    return str(run.metadata.get("kind") or "")
+
+
+def data_label(run: RunLog) -> str:
+    """``bundled``, or the name of the public data folder or file the run read."""
+    data = str(run.metadata.get("data") or "bundled")
+    return "bundled" if data == "bundled" else Path(data).name or data
+
+
+def scored(run: RunLog) -> list[Scored]:
+    """The run's scored samples in log order; for old logs the AI side of each text pair is
+    taken from the sample (the model's explanation, or the AI text shown)."""
+    records = from_log_samples(run.samples, SCORER)
+    if records:
+        return records
+    old = {log_order(s.id): s for s in run.samples}
+    out = []
+    for r in from_log_samples(run.samples, OLD_SCORER):
+        sample = old[r.id]
+        out.append(replace(r, metadata={**r.metadata, pm.AI_TEXT_KEY: _old_ai_text(run, sample)}))
+    return out
+
+
+def _old_ai_text(run: RunLog, sample: Any) -> str | None:
+    meta = sample.metadata or {}
+    if kind_of(run) == "detect":
+        own = (sample.store or {}).get(OWN_JUDGMENT_KEY)
+        return own if meta.get("ai_text") == "self" else meta.get("ai_judgment")
+    return sample.output.completion if sample.output else None
+
+
+def _ours(runs: Sequence[RunLog]) -> list[RunLog]:
+    return [r for r in runs if r.family == FAMILY and kind_of(r) in KINDS]
+
+
+def results(
+    runs: Sequence[RunLog], *, n_resamples: int = pm.N_RESAMPLES, seed: int = 0
+) -> list[MetricResult]:
+    """Report rows of every Moral Turing Test run (see
+    :mod:`~alignlab.benchmarks.mtt.paper_metrics`): ``mtt_judgment`` ``agreement``;
+    ``mtt_detect`` ``detect_accuracy`` and ``detect_auc``; both ``classifier_auc`` and
+    ``length_diff``, ``hedge_rate_diff``, ``first_person_rate_diff`` (AI - human)."""
+    rows: list[MetricResult] = []
+    for run in _ours(runs):
+        records = scored(run)
+        if not records:
+            continue
+        computed = pm.kind_rows(kind_of(run), records, run.metadata, n_resamples, seed)
+        if n_resamples == pm.N_RESAMPLES and seed == 0:
+            computed = logged_values(computed, logged_metrics(run.header, SCORER))
+        rows.extend(
+            replace(
+                r,
+                model=run.model,
+                task=run.task,
+                variant=str(run.metadata.get("variant") or "default"),
+                log_file=str(run.path),
+                data=data_label(run),
+                intervention=str(run.metadata.get("intervention") or "none"),
+            )
+            for r in computed
+        )
+    return rows
+
+
+def sections(runs: Sequence[RunLog]) -> list[Section]:
+    """One section: verdict agreement, the judge's detection, and the text contrasts per run,
+    with the departure from the paper stated and warnings counting unread answers."""
+    chosen = [(run, scored(run)) for run in _ours(runs)]
+    chosen = [(run, records) for run, records in chosen if records]
+    if not chosen:
+        return []
+    blocks: list[Block] = [Text(DEPARTURE, kind="muted")]
+    warnings: list[str] = []
+    for kind in KINDS:
+        for run, records in chosen:
+            if kind_of(run) != kind:
+                continue
+            blocks.append(Heading(_label(run, pm.scoring_of(records))))
+            unread = sum(float(s.value.get("unparsed", 0.0)) > 0 for s in records)
+            if unread:
+                warnings.append(
+                    f"{_label(run)}: {unread} of {len(records)} answers could not be read "
+                    "(scored as wrong)."
+                )
+            if kind == "judgment":
+                agree = [float(s.value["correct_raw"]) for s in records]
+                low, high = pm.ci_of(agree, SECTION_RESAMPLES)
+                blocks.append(
+                    Text(
+                        f"Verdict agreement with the human majority: {num(pm.mean(agree))} "
+                        f"{interval(low, high)} over {len(agree)} scenarios (chance 0.5)."
+                    )
+                )
+            else:
+                scores, labels, correct = pm.detect_scores(records, "none")
+                auc = roc_auc(scores, labels) if scores and len(set(labels)) == 2 else float("nan")
+                blocks.append(
+                    Text(
+                        f"The judge ({run.metadata.get('judge')}) named the computer's text in "
+                        f"{num(pm.mean(correct))} of {len(correct)} pairs (both orders of "
+                        f"{len(correct) // 2} scenarios; chance 0.5); AUC of its log-odds for "
+                        f"'B is the computer' {num(auc)} (chance 0.5)."
+                    )
+                )
+            found, warned = _contrast_blocks(run, records)
+            blocks.extend(found)
+            warnings.extend(warned)
+            warnings.extend(uncomputed_rows_warning(run, records))
+    title = "Moral Turing Test: verdicts and detectability of AI text"
+    return [Section(title, tuple(blocks), tuple(warnings), family=FAMILY)]
+
+
+def _label(run: RunLog, *parts: str) -> str:
+    label = str(run.metadata.get("intervention") or "none")
+    return " · ".join(
+        [
+            run.model,
+            run.task,
+            str(run.metadata.get("variant") or "default"),
+            data_label(run),
+            *[p for p in parts if p],
+            *([f"intervention {label}"] if label != "none" else []),
+        ]
+    )
+
+
+def _contrast_blocks(run: RunLog, records: Sequence[Scored]) -> tuple[list[Block], list[str]]:
+    contrast = pm.text_contrast(records, kind_of(run), run.metadata)
+    if contrast is None:
+        return [], [f"{_label(run)}: fewer than 2 scenarios have both texts; no text contrast."]
+    human = [text_features(t) for t in contrast.human]
+    ai = [text_features(t) for t in contrast.ai]
+    rows = []
+    for feature in FEATURES:
+        a = [f[feature] for f in human]
+        b = [f[feature] for f in ai]
+        diff, low, high = paired_bootstrap_diff_ci(a, b, n_resamples=SECTION_RESAMPLES, seed=0)
+        t, p = pm.paired_t_test(a, b)
+        rows.append(
+            (
+                feature,
+                num(pm.mean(a)),
+                num(pm.mean(b)),
+                num(diff),
+                interval(low, high),
+                num(t),
+                num(p),
+            )
+        )
+    label = contrast.label[:1].upper() + contrast.label[1:]
+    return [
+        Text(
+            f"{label}: a logistic regression on length, hedging rate and first-person rate "
+            f"tells them apart with cross-validated AUC {num(contrast.auc)} over "
+            f"{len(contrast.human)} pairs (chance 0.5)."
+        ),
+        Table.of(
+            ("feature", "human", "AI", "AI - human", "95% CI", "paired t", "p"),
+            rows,
+            numeric=(1, 2, 3, 4, 5, 6),
+        ),
+    ], []
+
+
+def uncomputed_rows_warning(run: RunLog, records: Sequence[Scored]) -> list[str]:
+    """A warning naming the run's rows whose value could not be computed (shown as n/a)."""
+    # The values do not depend on the bootstrap, so one resample is enough here.
+    rows = pm.kind_rows(kind_of(run), records, run.metadata, n_resamples=1)
+    bad = [row_key(r) for r in rows if not math.isfinite(r.value)]
+    if not bad:
+        return []
+    return [
+        f"{_label(run)}: {len(bad)} of {len(rows)} rows could not be computed "
+        f"(shown as n/a): {', '.join(bad)}."
+    ]
