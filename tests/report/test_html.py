@@ -176,8 +176,8 @@ def test_report_is_self_contained(html: str) -> None:
     assert "http://" not in html and "https://" not in html
     assert not re.search(r"<(script|link|iframe)\b", html, re.IGNORECASE)
     sources = re.findall(r'<img src="([^"]*)"', html)
-    # ethics: accuracy, exact_match and one spread chart; moral: auc.
-    assert len(sources) == 4
+    # The profile; ethics: accuracy, exact_match and one spread chart; moral: auc.
+    assert len(sources) == 5
     for src in sources:
         assert src.startswith("data:image/png;base64,")
         png = base64.b64decode(src.removeprefix("data:image/png;base64,"), validate=True)
@@ -254,7 +254,8 @@ def test_write_report_creates_parent_directories(tmp_path: Path) -> None:
     assert written == target
     text = target.read_text(encoding="utf-8")
     assert "<h1>ünïcode</h1>" in text
-    assert text.count("data:image/png;base64,") == 2  # one bar chart, one spread chart
+    # The profile chart, one bar chart, one spread chart.
+    assert text.count("data:image/png;base64,") == 3
 
 
 def test_empty_results_render_a_page_saying_so() -> None:
