@@ -211,10 +211,10 @@ _LEGACY_FAMILIES: dict[str, tuple[int, str, tuple[str | None, str] | None]] = {
     "scruples": (20, "Scruples", ("anecdotes", "accuracy")),
     "delphi": (30, "Norm Bank", ("yesno", "accuracy")),
     "ealm": (40, "EALM", ("qa-ethics", "accuracy")),
-    "utility": (50, "Utility Engineering", None),
-    "litmus": (60, "LitmusValues", None),
-    "pluralism": (70, "Pluralism", ("", "closest_group_distance")),
-    "mtt": (80, "Moral Turing Test", None),
+    "utility": (50, "Utility Engineering", (None, "holdout_accuracy")),
+    "litmus": (60, "LitmusValues", (None, "order_consistency")),
+    "pluralism": (70, "Pluralism", (None, "closest_group_distance")),
+    "mtt": (80, "Moral Turing Test", ("judgment", "agreement")),
 }
 # section title prefix -> family
 _LEGACY_SECTION_FAMILY = {

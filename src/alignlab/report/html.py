@@ -848,10 +848,11 @@ def _spread_chart(groups: list[list[MetricResult]], metric: str) -> str:
 def _profile_chart(lines: list[tuple[str, list[MetricResult]]], colours: dict[str, str]) -> str:
     """One row per family line, each on its own scale: every model's headline value as a dot
     with its 95% CI, and chance as a dashed black line."""
-    fig = Figure(figsize=(7.5, 0.3 + 0.62 * len(lines)))
-    axes = fig.subplots(len(lines), 1, squeeze=False)[:, 0]
+    unit = [_all_in_unit_interval(rows) for _, rows in lines]
+    fig = Figure(figsize=(7.5, 0.4 + 0.6 * len(lines)))
+    axes = fig.subplots(len(lines), 1, squeeze=False, gridspec_kw={"hspace": 0.7})[:, 0]
     models: list[str] = []
-    for ax, (label, rows) in zip(axes, lines, strict=True):
+    for i, (ax, (label, rows)) in enumerate(zip(axes, lines, strict=True)):
         for y, r in enumerate(rows):
             if r.model not in models:
                 models.append(r.model)
@@ -868,12 +869,16 @@ def _profile_chart(lines: list[tuple[str, list[MetricResult]]], colours: dict[st
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_yticks([])
         ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
-        if _all_in_unit_interval(rows):
-            ax.set_xlim(0, 1)
+        if unit[i]:
+            ax.set_xlim(-0.02, 1.02)
         else:
             ax.margins(x=0.15)
         tidy_axes(ax, grid_axis="x")
+        ax.tick_params(labelsize=8)
         ax.spines["left"].set_visible(False)
+        # Rows on the unit interval share the scale: only the last of a run shows it.
+        if unit[i] and i + 1 < len(lines) and unit[i + 1]:
+            ax.tick_params(labelbottom=False)
     handles = [Line2D([], [], marker="o", linestyle="", color=colours[m], label=m) for m in models]
     handles.append(Line2D([], [], linestyle="--", color=_CHANCE_COLOUR, label="chance"))
     axes[0].legend(
