@@ -102,6 +102,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--busy", type=float, default=0.25, help="cores of others to mark")
     parser.add_argument("--max-wait", type=float, default=30.0, help="seconds to wait for quiet")
+    parser.add_argument(
+        "--no-together", action="store_true", help="skip the row of every log directory at once"
+    )
     args = parser.parse_args()
     sources: list[Path] = args.src or [Path("src")]
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
@@ -112,7 +115,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         targets = [(d.name, d) for d in args.log_dirs]
-        if len(args.log_dirs) > 1:
+        if len(args.log_dirs) > 1 and not args.no_together:
             targets.append(("all together", combined(args.log_dirs, work)))
         header = ["logs", "files"]
         for src in sources:
