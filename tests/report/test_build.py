@@ -254,11 +254,11 @@ def test_legacy_analyses_run_only_for_families_with_logs_and_not_registered(
     toy_logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """TRANSITIONAL: goes with the legacy fallback in build.py."""
-    called: list[str] = []
+    called: list[tuple[str, list[str]]] = []
 
     def spy(name: str) -> Any:
-        def call(*_: Any, **__: Any) -> list[Any]:
-            called.append(name)
+        def call(log_dir: Path, *_: Any, **__: Any) -> list[Any]:
+            called.append((name, sorted(p.name.split("_")[1] for p in log_dir.rglob("*.eval"))))
             return []
 
         return call
@@ -270,7 +270,8 @@ def test_legacy_analyses_run_only_for_families_with_logs_and_not_registered(
     monkeypatch.setattr(build, "benchmarks", lambda: ())
     build_report(toy_logs, tmp_path / "report.html")
     # Only from_logs reads logs of no family; no log of values, judgment or pluralism here.
-    assert set(called) == {"ethics"}
+    # It is given the log of no family alone, not the toy family's logs.
+    assert called == [("ethics", ["plain-task"])]
 
 
 def test_legacy_rows_of_a_registered_family_are_not_reported_twice(

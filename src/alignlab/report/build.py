@@ -11,17 +11,19 @@ that could not be read, becomes a warning in the page and on the terminal.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import math
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alignlab.benchmarks import Benchmark, benchmarks
 from alignlab.report.html import ExtraSection, Group, write_report
-from alignlab.report.logs import Logs, RunLog, load_logs
+from alignlab.report.logs import Logs, RunLog, find_logs, load_logs
 from alignlab.report.results import MetricResult
 from alignlab.report.sections import Section
 
@@ -185,12 +187,18 @@ class _Legacy:
     sections: tuple[str, str] | None = None
     includes_plain: bool = False
     """Also reports logs of no family (``from_logs`` reads any forced-choice log)."""
+    reads_plain: bool = False
+    """Picks its logs by scorer, so logs of no family may hold some of its runs."""
 
 
 _LEGACY = (
     _Legacy("ethics", ("ethics",), ("from_logs", "results_from_logs"), includes_plain=True),
     _Legacy(
-        "values", ("utility", "litmus"), ("values", "values_results"), ("values", "values_sections")
+        "values",
+        ("utility", "litmus"),
+        ("values", "values_results"),
+        ("values", "values_sections"),
+        reads_plain=True,
     ),
     _Legacy(
         "judgment",
@@ -236,14 +244,18 @@ def _legacy_groups(
     sections: dict[str, list[Section | ExtraSection]] = {}
     by_path = {str(run.path): run for run in logs.runs}
     by_task = {run.task: run.family for run in logs.runs}
+    families = _families_of_files(logs)
     for legacy in _LEGACY:
         wanted = [f for f in legacy.families if f not in registered]
         has_plain = legacy.includes_plain and bool(logs.without_family())
         if not wanted or not (logs.of_family(*wanted) or has_plain):
             continue  # nothing of its own to report: do not read the logs again
+        with_plain = legacy.includes_plain or legacy.reads_plain
+        mine = [f for f, fam in families.items() if fam in wanted or (with_plain and fam is None)]
         try:
-            found = _legacy_call(legacy.results)(logs.root)
-            made = _legacy_call(legacy.sections)(logs.root) if legacy.sections else []
+            with _only(logs.root, mine) as (root, original):
+                found = [_restore_paths(r, original) for r in _legacy_call(legacy.results)(root)]
+                made = _legacy_call(legacy.sections)(root) if legacy.sections else []
         except Exception as ex:  # keep the rest of the report
             warnings.append(f"{legacy.name} analysis failed: {type(ex).__name__}: {ex}")
             continue
@@ -272,6 +284,50 @@ def _legacy_groups(
         plain = [r for r in rows[""] if r.task == task]
         groups.append(((1000, task), Group(task, task, plain)))
     return groups
+
+
+def _families_of_files(logs: Logs) -> dict[Path, str | None]:
+    """Every readable log file with its family (headers of runs not chosen are read here)."""
+    from inspect_ai.log import read_eval_log
+
+    chosen = {run.path: run.family for run in logs.runs}
+    found: dict[Path, str | None] = {}
+    for path in find_logs(logs.root):
+        if path in chosen:
+            found[path] = chosen[path]
+            continue
+        try:
+            header = read_eval_log(str(path), header_only=True)
+        except Exception:  # unreadable: already among the warnings
+            continue
+        family = (header.eval.metadata or {}).get("family")
+        found[path] = None if family is None else str(family)
+    return found
+
+
+@contextlib.contextmanager
+def _only(root: Path, files: list[Path]) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A directory laid out like ``root`` holding links to ``files`` alone.
+
+    The legacy analyses read every log of the directory they are given in
+    full; given only their own families' logs they read no others. Yields
+    the directory and a map from each link's path to the original path.
+    """
+    with tempfile.TemporaryDirectory(prefix="alignlab-report-") as tmp:
+        original: dict[str, str] = {}
+        for path in files:
+            link = Path(tmp) / path.relative_to(root)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(path.resolve())
+            original[str(link)] = str(path)
+        yield Path(tmp), original
+
+
+def _restore_paths(row: MetricResult, original: dict[str, str]) -> MetricResult:
+    if not row.log_file:
+        return row
+    names = ", ".join(original.get(name, name) for name in row.log_file.split(", "))
+    return dataclasses.replace(row, log_file=names)
 
 
 def _legacy_call(target: tuple[str, str]) -> Callable[[Path], Any]:
