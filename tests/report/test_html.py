@@ -176,8 +176,8 @@ def test_report_is_self_contained(html: str) -> None:
     assert "http://" not in html and "https://" not in html
     assert not re.search(r"<(script|link|iframe)\b", html, re.IGNORECASE)
     sources = re.findall(r'<img src="([^"]*)"', html)
-    # ethics: accuracy, exact_match and one spread chart; moral: auc.
-    assert len(sources) == 4
+    # The profile; ethics: accuracy, exact_match and one spread chart; moral: auc.
+    assert len(sources) == 5
     for src in sources:
         assert src.startswith("data:image/png;base64,")
         png = base64.b64decode(src.removeprefix("data:image/png;base64,"), validate=True)
@@ -254,7 +254,8 @@ def test_write_report_creates_parent_directories(tmp_path: Path) -> None:
     assert written == target
     text = target.read_text(encoding="utf-8")
     assert "<h1>ünïcode</h1>" in text
-    assert text.count("data:image/png;base64,") == 2  # one bar chart, one spread chart
+    # The profile chart, one bar chart, one spread chart.
+    assert text.count("data:image/png;base64,") == 3
 
 
 def test_empty_results_render_a_page_saying_so() -> None:
@@ -286,3 +287,112 @@ def test_good_side_of_chance_follows_the_metric_direction() -> None:
     assert closer.value_class == "above" and closer.metric == "js_distance (lower is better)"
     assert _row(row(0.6, 0.5, 0.7, False)).value_class == "below"
     assert _row(row(0.3, 0.2, 0.4, False)).value_class == ""
+
+
+# --- the one table partial, sections, the profile ------------------------------------------------
+
+
+def test_cell_filter_formats_through_the_one_formatter() -> None:
+    from alignlab.report.html import cell
+    from alignlab.report.sections import Styled
+
+    assert cell("0.5 as text") == "0.5 as text"
+    assert cell(0.12345) == "0.123" and cell(1234.5) == "1.23e+03"
+    assert cell(200) == "200" and cell(None) == "–" and cell(math.nan) == "n/a"
+    assert cell(Styled(0.5, css="x")) == "0.500"
+    assert str(cell(("a <b>", "c"))) == "a &lt;b&gt;<br>c"
+
+
+def test_sections_render_through_the_partials_escaped() -> None:
+    from alignlab.report.html import ExtraSection
+    from alignlab.report.sections import Figure, Heading, Section, Styled, Table, Text
+
+    png = "data:image/png;base64,iVBORw0KGgo="
+    section = Section(
+        f"Toy {SCRIPT}",
+        (
+            Heading("Rankings"),
+            Text("plain words"),
+            Text("look out", kind="warning"),
+            Table.of(
+                ("option", "utility", "lines"),
+                [(SCRIPT, 0.25, ("one", "two")), ("b", Styled(2.0, css="wrap", title="t"), None)],
+                numeric=(1,),
+                caption="a caption",
+                css="toy",
+            ),
+            Figure(png, "a chart"),
+        ),
+        warnings=("section warning",),
+    )
+    legacy = ExtraSection("Old style", "<p class='legacy'>ready</p>")
+    page = render_report(_results()[:1], extra_sections=[section, legacy])
+    assert SCRIPT not in page and "<h2>Toy &lt;script&gt;" in page
+    assert "<h3>Rankings</h3>" in page and '<p class="warning">look out</p>' in page
+    assert "section warning" in page and "<caption>a caption</caption>" in page
+    assert _tables(page)["toy"] == [
+        ("", [SCRIPT, "0.250", "onetwo"]),  # the text unescaped by the parser
+        ("", ["b", "2.000", "–"]),
+    ]
+    assert '<td class="num wrap" title="t">2.000</td>' in page
+    assert f'<img src="{png}" alt="a chart">' in page
+    # The deprecated ExtraSection still renders its ready HTML.
+    assert "<p class='legacy'>ready</p>" in page and "<h2>Old style</h2>" in page
+
+
+def test_a_section_naming_a_family_goes_into_that_family_part() -> None:
+    from alignlab.report.html import Group
+    from alignlab.report.sections import Section, Text
+
+    group = Group("ethics", "ETHICS", _results()[:2])
+    section = Section("Average", (Text("inside"),), family="ethics")
+    page = render_report(groups=[group], extra_sections=[section])
+    part = page[page.index('<details class="family" id="family-ethics"') :]
+    assert "inside" in part[: part.index("</details>")]
+
+
+def test_headline_rows_follow_the_family_headline() -> None:
+    import dataclasses
+
+    from alignlab.report.html import Group, headline_rows
+
+    rows = _results()
+    principled = dataclasses.replace(rows[4], intervention="principles", value=0.2)
+    group = Group("ethics", "ETHICS", [*rows, principled], headline=("justice", "exact_match"))
+    tiny = headline_rows(group, "tiny-135m")
+    assert [(r.subset, r.metric, r.intervention) for r in tiny] == [
+        ("justice", "exact_match", "none"),
+        ("justice", "exact_match", "principles"),
+    ]
+    # No headline: the model's first uncalibrated row of the default variant.
+    plain = headline_rows(Group("ethics", "ETHICS", rows), "big-7b")
+    assert [(r.subset, r.variant, r.calibration) for r in plain] == [
+        ("commonsense", "default", "none")
+    ]
+    # A headline subset also matches "<subset> <split>" rows; a missing one falls back.
+    split = dataclasses.replace(rows[5], subset="justice test_hard")
+    found = headline_rows(Group("e", "E", [split], headline=("justice", "exact_match")), "big-7b")
+    assert [r.subset for r in found] == ["justice test_hard"]
+    other = headline_rows(Group("e", "E", rows[2:4], headline=(None, "missing")), "big-7b")
+    assert [r.value for r in other] == [0.80]
+
+
+def test_intervention_and_data_are_shown_per_row() -> None:
+    import dataclasses
+
+    rows = [
+        dataclasses.replace(_results()[2], data="ethics_public"),
+        dataclasses.replace(_results()[2], intervention="principles", value=0.9),
+    ]
+    page = render_report(rows)
+    summary = _tables(page)["summary"]
+    assert [cells[12:14] for _, cells in summary] == [
+        ["none", "ethics_public"],
+        ["principles", "bundled"],
+    ]
+    assert "<th>intervention</th>" in page and 'class="intervened"' in page
+
+
+def test_warnings_are_shown_with_their_count() -> None:
+    page = render_report(_results()[:1], warnings=["a <bad> log", "another"])
+    assert "2 warnings</strong>" in page and "a &lt;bad&gt; log" in page

@@ -1,5 +1,10 @@
 """Small helpers shared by the report sections (values, pluralism).
 
+Deprecated: analyses return :class:`~alignlab.report.sections.Section` s
+(figures as :class:`~alignlab.report.sections.Figure`, numbers through
+:mod:`alignlab.report.format`) and no HTML. This module goes once the last
+family analysis stops importing it.
+
 Chart helpers (``PALETTE``, ``png_data_uri``, ``tidy_axes``) live in
 :mod:`alignlab.report.html`.
 """

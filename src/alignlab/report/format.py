@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 
 def num(x: float | None) -> str:
@@ -27,3 +28,15 @@ def interval(low: float | None, high: float | None) -> str:
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
         return "n/a"
     return f"[{num(low)}, {num(high)}]"
+
+
+def text(x: str | float | None) -> str:
+    """A table cell as text: strings as they are, counts (integers) in full, other
+    numbers through :func:`num`."""
+    if isinstance(x, str):
+        return x
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, numbers.Integral):
+        return str(int(x))
+    return num(None if x is None else float(x))

@@ -1,4 +1,11 @@
-"""Render metric results as one self-contained HTML file: inline CSS, charts as base64 PNG."""
+"""Render metric results as one self-contained HTML file: inline CSS, charts as base64 PNG.
+
+Every piece of markup comes from the Jinja2 templates in ``templates/``:
+``report.html.j2`` lays out the page, ``partials/table.html.j2`` is the one
+table (every table of the page goes through it), ``partials/section.html.j2``
+renders an analysis' :class:`~alignlab.report.sections.Section`. Python only
+prepares data: every number shown is formatted by :mod:`alignlab.report.format`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,8 @@ import functools
 import io
 import math
 import re
-from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -20,7 +27,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from alignlab.report import format as fmt
 from alignlab.report.results import MetricResult
+from alignlab.report.sections import Cell, Heading, Section, Styled, Table, Text
+from alignlab.report.sections import Figure as SectionFigure
 
 # Colour-blind-friendly enough and distinct at small sizes (matplotlib's tab10).
 PALETTE = (
@@ -51,6 +61,44 @@ _DPI = 110
 
 _K = TypeVar("_K", bound=Hashable)
 
+BUNDLED_DATA = "bundled"
+"""``MetricResult.data`` of rows computed on data written by this project."""
+BUNDLED_DATA_NOTE = (
+    "Rows marked “bundled” in the data column were computed on data written by this "
+    "project, with constructed labels, not on the papers' public data: they show that the "
+    "pipeline works and are not comparable with published numbers."
+)
+_BUNDLED_TITLE = "data written by this project, labels constructed"
+_CHANCE_TITLE = "95% CI includes chance"
+
+
+@dataclass(frozen=True)
+class ExtraSection:
+    """A report section rendered elsewhere: a title and a ready, escaped HTML fragment.
+
+    Deprecated: analyses return :class:`~alignlab.report.sections.Section`
+    objects, which the templates render. Kept while the family analyses move.
+    """
+
+    title: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """One benchmark family's part of the page: its rows, sections and warnings.
+
+    ``headline`` is the (subset or None, metric) of the row the profile shows
+    for the family (see :func:`headline_rows`).
+    """
+
+    name: str
+    title: str
+    results: Sequence[MetricResult] = ()
+    sections: Sequence[Section | ExtraSection] = ()
+    warnings: Sequence[str] = ()
+    headline: tuple[str | None, str] | None = None
+
 
 @dataclass(frozen=True)
 class _Row:
@@ -73,116 +121,172 @@ class _Row:
     near_chance: bool
     log_file: str
     extra: str
+    intervention: str
+    data: str
 
 
 @dataclass(frozen=True)
 class _Chart:
-    """One embedded chart: a ``data:image/png;base64,...`` URI and its caption."""
+    """One embedded chart: a ``data:image/png;base64,...`` URI, its caption and alt text."""
 
-    metric: str
     caption: str
     src: str
-
-
-@dataclass(frozen=True)
-class _VariantValue:
-    label: str
-    value: str
-
-
-@dataclass(frozen=True)
-class _SpreadRow:
-    """Min / max / spread of one (model, subset, metric) across prompt variants."""
-
-    model: str
-    subset: str
-    metric: str
-    values: list[_VariantValue]
-    low: str
-    low_label: str
-    high: str
-    high_label: str
-    spread: str
+    alt: str
 
 
 @dataclass(frozen=True)
 class _TaskSection:
     task: str
     anchor: str
-    rows: list[_Row]
+    table: Table
+    n_rows: int
     n_near_chance: int
     charts: list[_Chart]
-    spread_rows: list[_SpreadRow]
+    spread: Table | None
     spread_charts: list[_Chart]
 
 
 @dataclass(frozen=True)
-class ExtraSection:
-    """A report section rendered elsewhere: a title and a ready, escaped HTML fragment."""
+class _Part:
+    """A section inside a group: a structured :class:`Section` or a legacy HTML fragment."""
 
     title: str
-    html: str
+    section: Section | None = None
+    html: markupsafe.Markup | None = None
+
+
+@dataclass(frozen=True)
+class _GroupView:
+    name: str
+    title: str
+    anchor: str
+    tasks: list[_TaskSection]
+    parts: list[_Part]
+    warnings: list[str]
+    n_rows: int
+    n_near_chance: int
+
+
+@dataclass(frozen=True)
+class _Profile:
+    model: str
+    table: Table
+
+
+@dataclass
+class _Page:
+    groups: list[_GroupView] = field(default_factory=list)
+    profiles: list[_Profile] = field(default_factory=list)
+    profile_chart: _Chart | None = None
+    loose: list[_Part] = field(default_factory=list)
 
 
 def render_report(
-    results: Sequence[MetricResult],
+    results: Sequence[MetricResult] = (),
     *,
     title: str = "alignlab report",
     notes: Sequence[str] = (),
     generated_at: str | None = None,
-    extra_sections: Sequence[ExtraSection] = (),
+    extra_sections: Sequence[Section | ExtraSection] = (),
+    groups: Sequence[Group] = (),
+    warnings: Sequence[str] = (),
 ) -> str:
-    """Render ``results`` as one self-contained HTML page.
+    """Render report rows as one self-contained HTML page.
 
-    The page has, per task, a summary table (every row whose 95% CI includes
-    chance carries a "≈ chance" badge), one bar chart per metric with CI error
-    bars and the chance and majority baselines, and, where a result was measured
-    under several prompt variants or calibrations, a table and chart of the
-    spread across them. Nothing is loaded from outside the file.
+    The page opens with a profile per model: one line per family with its
+    headline metric, 95% CI, chance baseline and a "≈ chance" mark, and a
+    chart of those lines for every model. Then come the details, one
+    collapsible part per family: per task, a summary table (every row whose
+    95% CI includes chance carries a "≈ chance" badge), one bar chart per
+    metric with CI error bars and the chance and majority baselines, and,
+    where a result was measured under several prompt variants or
+    calibrations, a table and chart of the spread across them; then the
+    family's own sections. Nothing is loaded from outside the file.
 
     Args:
-        results: the rows to show, in any order; tasks, models and subsets keep
-            the order in which they first appear.
+        results: rows not in any of ``groups``; each task of theirs becomes
+            its own part. Tasks, models and subsets keep the order in which
+            they first appear.
         title: the page title and heading.
         notes: caveats shown under the heading, e.g. that a tiny model is near
             chance and demonstrates the pipeline rather than a value profile.
         generated_at: the time to print; defaults to now, in UTC.
-        extra_sections: further sections (e.g. value rankings) that other
-            analyses render themselves; their ``html`` must already be escaped
-            and self-contained.
+        extra_sections: sections shown after the families' parts, or inside
+            the part of the family a :class:`Section` names. An
+            :class:`ExtraSection`'s ``html`` (deprecated) must already be
+            escaped and self-contained.
+        groups: the families' parts, in order.
+        warnings: problems met while building the report (unreadable logs, a
+            failed analysis), shown at the top with their count.
 
     Returns:
         The HTML document as a string.
     """
-    models = _unique(r.model for r in results)
-    colours = {model: PALETTE[i % len(PALETTE)] for i, model in enumerate(models)}
-    tasks = _unique(r.task for r in results)
-    sections = [
-        _task_section(task, [r for r in results if r.task == task], models, colours)
-        for task in tasks
+    all_groups = list(groups) + [
+        Group(task, task, [r for r in results if r.task == task])
+        for task in _unique(r.task for r in results)
     ]
+    rows = [r for g in all_groups for r in g.results]
+    models = _unique(r.model for r in rows)
+    colours = {model: PALETTE[i % len(PALETTE)] for i, model in enumerate(models)}
+    page = _Page()
+    by_name = {g.name: g for g in all_groups}
+    attached: dict[str, list[Section | ExtraSection]] = {}
+    for extra in extra_sections:
+        family = getattr(extra, "family", "")
+        if family and family in by_name:
+            attached.setdefault(family, []).append(extra)
+        else:
+            page.loose.append(_part(extra))
+    for group in all_groups:
+        sections = [*group.sections, *attached.get(group.name, [])]
+        if group.results or sections or group.warnings:
+            page.groups.append(_group_view(group, sections, models, colours))
+    lines = [
+        (group, model, headline_rows(group, model))
+        for model in models
+        for group in all_groups
+        if group.results
+    ]
+    for model in models:
+        mine = [(g, found) for g, m, found in lines if m == model and found]
+        page.profiles.append(_Profile(model, _profile_table(mine)))
+    chart_lines = _profile_chart_lines(all_groups, models)
+    if chart_lines:
+        page.profile_chart = _Chart(
+            caption="Each family's headline metric per model, with its 95% CI (bars) and "
+            "chance (dashed black); every line has its own scale.",
+            src=_profile_chart(chart_lines, colours),
+            alt="headline metric per family and model",
+        )
     if generated_at is None:
         generated_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    all_notes = list(notes)
+    if any(r.data == BUNDLED_DATA for r in rows):
+        all_notes.append(BUNDLED_DATA_NOTE)
     template = _environment().get_template("report.html.j2")
     return template.render(
         title=title,
         generated_at=generated_at,
         models=models,
-        notes=list(notes),
-        sections=sections,
-        n_results=len(results),
-        extra_sections=[(x.title, markupsafe.Markup(x.html)) for x in extra_sections],
+        notes=all_notes,
+        warnings=list(warnings),
+        page=page,
+        n_results=len(rows),
+        n_tasks=sum(len(g.tasks) for g in page.groups),
     )
 
 
 def write_report(
-    results: Sequence[MetricResult],
-    path: str | Path,
+    results: Sequence[MetricResult] = (),
+    path: str | Path = "report.html",
     *,
     title: str = "alignlab report",
     notes: Sequence[str] = (),
     generated_at: str | None = None,
-    extra_sections: Sequence[ExtraSection] = (),
+    extra_sections: Sequence[Section | ExtraSection] = (),
+    groups: Sequence[Group] = (),
+    warnings: Sequence[str] = (),
 ) -> Path:
     """Render ``results`` (see :func:`render_report`) and write them to ``path`` as UTF-8.
 
@@ -195,23 +299,175 @@ def write_report(
         notes=notes,
         generated_at=generated_at,
         extra_sections=extra_sections,
+        groups=groups,
+        warnings=warnings,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     return out
 
 
+# --- the profile ---------------------------------------------------------------------------------
+
+
+def headline_rows(group: Group, model: str) -> list[MetricResult]:
+    """The rows the profile shows for ``model`` in ``group``: the headline, per intervention.
+
+    The headline is the row with the group's headline metric (and subset,
+    when it names one; a subset also matches rows whose subset starts with it
+    and a space, as in ``average test_hard``), else the model's first row.
+    Among candidates, an uncalibrated, finite row of the default prompt
+    variant (``default`` or ``paper``, else the first seen) wins. The run
+    without intervention comes first, then one row per intervention.
+    """
+    mine = [r for r in group.results if r.model == model]
+    if not mine:
+        return []
+    candidates = mine
+    if group.headline is not None:
+        subset, metric = group.headline
+        of_metric = [r for r in mine if r.metric == metric]
+        if subset is not None:
+            exact = [r for r in of_metric if r.subset == subset]
+            of_metric = exact or [r for r in of_metric if r.subset.startswith(subset + " ")]
+        candidates = of_metric or mine
+    variants = _unique(r.variant for r in candidates)
+    first_variant = next((v for v in _DEFAULT_VARIANTS if v in variants), variants[0])
+
+    def rank(item: tuple[int, MetricResult]) -> tuple[bool, bool, bool, int]:
+        i, r = item
+        return (r.calibration != "none", r.variant != first_variant, not math.isfinite(r.value), i)
+
+    best: dict[str, tuple[tuple[bool, bool, bool, int], MetricResult]] = {}
+    for item in enumerate(candidates):
+        key = item[1].intervention
+        if key not in best or rank(item) < best[key][0]:
+            best[key] = (rank(item), item[1])
+    order = sorted(best, key=lambda k: (k != "none", best[k][0][3]))
+    return [best[k][1] for k in order]
+
+
+_DEFAULT_VARIANTS = ("default", "paper")
+"""The names tasks give their default prompt wording: the profile shows these first."""
+
+_PROFILE_COLUMNS = ("family", "task · subset", "metric", "value", "95% CI", "chance", "n", "data")
+
+
+def _profile_table(lines: list[tuple[Group, list[MetricResult]]]) -> Table:
+    rows: list[tuple[Cell, ...]] = []
+    row_css: list[str] = []
+    for group, found in lines:
+        for r in found:
+            label = group.title if r.intervention == "none" else f"{group.title} + {r.intervention}"
+            where = r.task if r.subset in ("", r.task) else f"{r.task} · {r.subset}"
+            rows.append(
+                (
+                    label,
+                    where,
+                    r.metric_label,
+                    Styled(
+                        fmt.num(r.value),
+                        css=f"value {_value_class(r)}".strip(),
+                        note="≈ chance" if r.ci_includes_chance else "",
+                        note_css="near-chance-mark",
+                        note_title=_CHANCE_TITLE,
+                    ),
+                    fmt.interval(r.ci_low, r.ci_high),
+                    fmt.num(r.chance),
+                    r.n,
+                    _data_cell(r.data),
+                )
+            )
+            row_css.append("profile-line near-chance" if r.ci_includes_chance else "profile-line")
+    return Table.of(_PROFILE_COLUMNS, rows, numeric=(3, 4, 5, 6), css="profile", row_css=row_css)
+
+
+def _profile_chart_lines(
+    groups: Sequence[Group], models: list[str]
+) -> list[tuple[str, list[MetricResult]]]:
+    """Chart lines: per family (and intervention), every model's headline row."""
+    lines: dict[str, list[MetricResult]] = {}
+    for group in groups:
+        for model in models:
+            for r in headline_rows(group, model):
+                label = group.title
+                if r.intervention != "none":
+                    label += f" + {r.intervention}"
+                lines.setdefault(f"{label}\n{r.metric_label}", []).append(r)
+    return list(lines.items())
+
+
+def _data_cell(data: str) -> Styled:
+    if data == BUNDLED_DATA:
+        return Styled("bundled", css="bundled-data", title=_BUNDLED_TITLE)
+    return Styled(data, css="public-data")
+
+
+# --- per task ------------------------------------------------------------------------------------
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
     # autoescape=True, not select_autoescape: the template ends in ".j2", which
     # select_autoescape would not recognise as HTML and so would not escape.
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("alignlab.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["cell"] = cell
+    env.tests["styled"] = lambda v: isinstance(v, Styled)
+    for block in (Heading, Text, Table, SectionFigure):
+        env.tests[block.__name__.lower()] = _is_a(block)
+    return env
+
+
+def _is_a(kind: type) -> Callable[[object], bool]:
+    return lambda value: isinstance(value, kind)
+
+
+def cell(value: Cell) -> str | markupsafe.Markup:
+    """The ``cell`` filter: a table cell as text; numbers through :mod:`alignlab.report.format`,
+    a tuple of strings one per line."""
+    if isinstance(value, Styled):
+        return cell(value.value)
+    if isinstance(value, tuple):
+        return markupsafe.Markup("<br>").join(value)
+    return fmt.text(value)
+
+
+def _group_view(
+    group: Group,
+    sections: Sequence[Section | ExtraSection],
+    models: list[str],
+    colours: dict[str, str],
+) -> _GroupView:
+    tasks = [
+        _task_section(task, [r for r in group.results if r.task == task], models, colours)
+        for task in _unique(r.task for r in group.results)
+    ]
+    return _GroupView(
+        name=group.name,
+        title=group.title,
+        anchor="family-" + _slug(group.name),
+        tasks=tasks,
+        parts=[_part(s) for s in sections],
+        warnings=list(group.warnings),
+        n_rows=sum(t.n_rows for t in tasks),
+        n_near_chance=sum(t.n_near_chance for t in tasks),
+    )
+
+
+def _part(section: Section | ExtraSection) -> _Part:
+    if isinstance(section, ExtraSection):
+        return _Part(section.title, html=markupsafe.Markup(section.html))
+    return _Part(section.title, section=section)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
 
 
 def _task_section(
@@ -225,85 +481,173 @@ def _task_section(
     )
     rows = [_row(r) for r in order]
     charts = []
-    spread_rows: list[_SpreadRow] = []
+    spread_groups: list[list[MetricResult]] = []
     spread_charts = []
     for metric in metrics:
         of_metric = [r for r in order if r.metric == metric]
         shown = _chart_results(of_metric)
         charts.append(
             _Chart(
-                metric=metric,
                 caption=_chart_caption(shown, of_metric),
                 src=_bar_chart(shown, metric, models, colours),
+                alt=f"{metric} per subset for {task}",
             )
         )
         groups = _variant_groups(of_metric)
         if groups:
-            spread_rows.extend(_spread_row(g) for g in groups)
+            spread_groups.extend(groups)
             spread_charts.append(
                 _Chart(
-                    metric=metric,
                     caption=f"{metric}: each point is one prompt variant or calibration; "
                     "the grey bar spans min to max.",
                     src=_spread_chart(groups, metric),
+                    alt=f"{metric} across prompt variants for {task}",
                 )
             )
     return _TaskSection(
         task=task,
-        anchor="task-" + re.sub(r"[^A-Za-z0-9_-]+", "-", task).strip("-"),
-        rows=rows,
+        anchor="task-" + _slug(task),
+        table=_summary_table(rows),
+        n_rows=len(rows),
         n_near_chance=sum(r.near_chance for r in rows),
         charts=charts,
-        spread_rows=spread_rows,
+        spread=_spread_table(spread_groups) if spread_groups else None,
         spread_charts=spread_charts,
     )
 
 
-def _row(r: MetricResult) -> _Row:
-    value_class = ""
+def _value_class(r: MetricResult) -> str:
+    """``above``: the CI lies on the good side of chance; ``below``: on the wrong side."""
     if r.chance is not None and _finite(r.ci_low, r.ci_high):
         # "above" = better than chance, "below" = worse, whichever way the metric runs.
         if r.ci_low > r.chance:
-            value_class = "above" if r.higher_is_better else "below"
-        elif r.ci_high < r.chance:
-            value_class = "below" if r.higher_is_better else "above"
+            return "above" if r.higher_is_better else "below"
+        if r.ci_high < r.chance:
+            return "below" if r.higher_is_better else "above"
+    return ""
+
+
+def _row(r: MetricResult) -> _Row:
     return _Row(
         model=r.model,
         subset=r.subset,
         metric=r.metric_label,
         variant=r.variant,
         calibration=r.calibration,
-        value=_number(r.value),
-        value_class=value_class,
-        ci=_interval(r.ci_low, r.ci_high),
+        value=fmt.num(r.value),
+        value_class=_value_class(r),
+        ci=fmt.interval(r.ci_low, r.ci_high),
         n=str(r.n),
-        unparsed=_percent(r.unparsed_rate),
+        unparsed=fmt.pct(r.unparsed_rate),
         # Unparsed answers count as wrong, so a high rate drags the score down
         # for reasons that have nothing to do with the model's values.
         unparsed_high=math.isfinite(r.unparsed_rate) and r.unparsed_rate >= 0.1,
-        chance=_number(r.chance),
-        majority=_number(r.majority),
+        chance=fmt.num(r.chance),
+        majority=fmt.num(r.majority),
         scoring=r.scoring,
         near_chance=r.ci_includes_chance,
         log_file=r.log_file,
-        extra=", ".join(f"{k}={_number(v)}" for k, v in sorted(r.extra.items())),
+        extra=", ".join(f"{k}={fmt.num(v)}" for k, v in sorted(r.extra.items())),
+        intervention=r.intervention,
+        data=r.data,
     )
 
 
-def _number(x: float | None) -> str:
-    if x is None:
-        return "–"
-    if math.isnan(x):
-        return "n/a"
-    return f"{x:.3f}"
+_SUMMARY_COLUMNS = (
+    "model",
+    "subset",
+    "metric",
+    "variant",
+    "calibration",
+    "value",
+    "95% CI",
+    "n",
+    "unparsed",
+    "chance",
+    "majority",
+    "scoring",
+)
 
 
-def _percent(rate: float) -> str:
-    return f"{100 * rate:.1f}%" if math.isfinite(rate) else "n/a"
+def _summary_table(rows: list[_Row]) -> Table:
+    """The per-task table; an intervention column only where a row has an intervention."""
+    with_intervention = any(r.intervention != "none" for r in rows)
+    columns = [*_SUMMARY_COLUMNS, *(["intervention"] if with_intervention else []), "data"]
+    cells: list[tuple[Cell, ...]] = []
+    for r in rows:
+        line: list[Cell] = [
+            Styled(r.model, title=r.log_file),
+            r.subset,
+            r.metric,
+            r.variant,
+            r.calibration,
+            Styled(
+                r.value,
+                css=f"value {r.value_class}".strip(),
+                note="≈ chance" if r.near_chance else "",
+                note_css="chance-badge",
+                note_title=_CHANCE_TITLE,
+            ),
+            Styled(r.ci, css="ci"),
+            r.n,
+            Styled(r.unparsed, css="unparsed-high" if r.unparsed_high else ""),
+            r.chance,
+            r.majority,
+            r.scoring,
+        ]
+        if with_intervention:
+            line.append(
+                Styled(r.intervention, css="" if r.intervention == "none" else "intervened")
+            )
+        line.append(_data_cell(r.data))
+        cells.append((*line, Styled(r.extra, css="extra")))
+    return Table.of(
+        [*columns, "details"],
+        cells,
+        numeric=(5, 6, 7, 8, 9, 10),
+        css="summary",
+        row_css=["result near-chance" if r.near_chance else "result" for r in rows],
+    )
 
 
-def _interval(low: float, high: float) -> str:
-    return f"[{low:.3f}, {high:.3f}]" if _finite(low, high) else "n/a"
+def _spread_table(groups: list[list[MetricResult]]) -> Table:
+    """Min / max / spread of each (model, subset, metric) across prompt variants."""
+    rows: list[tuple[Cell, ...]] = []
+    for group in groups:
+        first = group[0]
+        finite = [r for r in group if math.isfinite(r.value)]
+        low = min(finite, key=lambda r: r.value, default=None)
+        high = max(finite, key=lambda r: r.value, default=None)
+        spread = "n/a"
+        if low is not None and high is not None and len(finite) >= 2:
+            spread = fmt.num(high.value - low.value)
+        rows.append(
+            (
+                first.model,
+                first.subset,
+                first.metric,
+                Styled(
+                    tuple(f"{_variant_label(r)} {fmt.num(r.value)}" for r in group),
+                    css="variants",
+                ),
+                _extreme(low),
+                _extreme(high),
+                Styled(spread, css="spread"),
+            )
+        )
+    return Table.of(
+        ("model", "subset", "metric", "values per variant", "min", "max", "spread"),
+        rows,
+        numeric=(4, 5, 6),
+        css="variant-spread",
+        row_css=["spread-row"] * len(rows),
+    )
+
+
+def _extreme(r: MetricResult | None) -> Styled:
+    if r is None:
+        return Styled("n/a")
+    return Styled(fmt.num(r.value), note=f" ({_variant_label(r)})", note_css="extra")
 
 
 def _finite(*xs: float) -> bool:
@@ -359,27 +703,6 @@ def _variant_groups(results: list[MetricResult]) -> list[list[MetricResult]]:
     for r in results:
         groups.setdefault((r.model, r.subset), []).append(r)
     return [g for g in groups.values() if len({(r.variant, r.calibration) for r in g}) > 1]
-
-
-def _spread_row(group: list[MetricResult]) -> _SpreadRow:
-    first = group[0]
-    finite = [r for r in group if math.isfinite(r.value)]
-    low = min(finite, key=lambda r: r.value, default=None)
-    high = max(finite, key=lambda r: r.value, default=None)
-    spread = "n/a"
-    if low is not None and high is not None and len(finite) >= 2:
-        spread = _number(high.value - low.value)
-    return _SpreadRow(
-        model=first.model,
-        subset=first.subset,
-        metric=first.metric,
-        values=[_VariantValue(_variant_label(r), _number(r.value)) for r in group],
-        low=_number(low.value) if low else "n/a",
-        low_label=_variant_label(low) if low else "",
-        high=_number(high.value) if high else "n/a",
-        high_label=_variant_label(high) if high else "",
-        spread=spread,
-    )
 
 
 def _bar_chart(
@@ -518,6 +841,48 @@ def _spread_chart(groups: list[list[MetricResult]], metric: str) -> str:
         )
     ax.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9
+    )
+    return png_data_uri(fig)
+
+
+def _profile_chart(lines: list[tuple[str, list[MetricResult]]], colours: dict[str, str]) -> str:
+    """One row per family line, each on its own scale: every model's headline value as a dot
+    with its 95% CI, and chance as a dashed black line."""
+    unit = [_all_in_unit_interval(rows) for _, rows in lines]
+    fig = Figure(figsize=(7.5, 0.4 + 0.6 * len(lines)))
+    axes = fig.subplots(len(lines), 1, squeeze=False, gridspec_kw={"hspace": 0.7})[:, 0]
+    models: list[str] = []
+    for i, (ax, (label, rows)) in enumerate(zip(axes, lines, strict=True)):
+        for y, r in enumerate(rows):
+            if r.model not in models:
+                models.append(r.model)
+            if not math.isfinite(r.value):
+                continue
+            xerr = None
+            if _finite(r.ci_low, r.ci_high):
+                xerr = [[max(0.0, r.value - r.ci_low)], [max(0.0, r.ci_high - r.value)]]
+            ax.errorbar(
+                r.value, y, xerr=xerr, fmt="o", color=colours[r.model], markersize=6, capsize=3
+            )
+        for chance in {r.chance for r in rows if r.chance is not None}:
+            ax.axvline(chance, color=_CHANCE_COLOUR, linestyle="--", linewidth=1.2, zorder=1)
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_yticks([])
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+        if unit[i]:
+            ax.set_xlim(-0.02, 1.02)
+        else:
+            ax.margins(x=0.15)
+        tidy_axes(ax, grid_axis="x")
+        ax.tick_params(labelsize=8)
+        ax.spines["left"].set_visible(False)
+        # Rows on the unit interval share the scale: only the last of a run shows it.
+        if unit[i] and i + 1 < len(lines) and unit[i + 1]:
+            ax.tick_params(labelbottom=False)
+    handles = [Line2D([], [], marker="o", linestyle="", color=colours[m], label=m) for m in models]
+    handles.append(Line2D([], [], linestyle="--", color=_CHANCE_COLOUR, label="chance"))
+    axes[0].legend(
+        handles=handles, loc="lower left", bbox_to_anchor=(1.01, 0.0), frameon=False, fontsize=9
     )
     return png_data_uri(fig)
 

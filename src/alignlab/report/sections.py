@@ -13,7 +13,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-Cell = str | float | int | None
+Plain = str | float | int | None
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A cell with presentation: extra CSS classes, a note after the value, a tooltip.
+
+    ``note`` is shown right after the value in a ``<span class="{note_css}">``
+    (say a "≈ chance" badge); ``title`` becomes the cell's tooltip.
+    """
+
+    value: Plain | tuple[str, ...]
+    css: str = ""
+    note: str = ""
+    note_css: str = ""
+    note_title: str = ""
+    title: str = ""
+
+
+Cell = Plain | Styled | tuple[str, ...]
+"""A table cell: text, a number, None (shown as "–"), a :class:`Styled` value, or a
+tuple of strings shown one per line."""
 
 
 @dataclass(frozen=True)
@@ -31,12 +52,18 @@ class Text:
 
 @dataclass(frozen=True)
 class Table:
-    """A table; columns listed in ``numeric`` are right-aligned."""
+    """A table; columns listed in ``numeric`` are right-aligned.
+
+    ``css`` is the table's class; ``row_css`` gives each row's class (same
+    length as ``rows``, or empty).
+    """
 
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
     numeric: tuple[int, ...] = ()
     caption: str = ""
+    css: str = ""
+    row_css: tuple[str, ...] = ()
 
     @staticmethod
     def of(
@@ -44,8 +71,18 @@ class Table:
         rows: Sequence[Sequence[Cell]],
         numeric: Sequence[int] = (),
         caption: str = "",
+        *,
+        css: str = "",
+        row_css: Sequence[str] = (),
     ) -> Table:
-        return Table(tuple(columns), tuple(tuple(r) for r in rows), tuple(numeric), caption)
+        return Table(
+            tuple(columns),
+            tuple(tuple(r) for r in rows),
+            tuple(numeric),
+            caption,
+            css,
+            tuple(row_css),
+        )
 
 
 @dataclass(frozen=True)
