@@ -87,9 +87,9 @@ def write_dataset(data_dir: Path, n_items: int) -> Path:
 
 def write_prompts(data_dir: Path, work: Path, n_items: int) -> list[str]:
     """Tokens of the task's prompts, rendered exactly as the provider renders them."""
+    from alignlab.benchmarks.ethics.tasks import ethics_samples
     from alignlab.models.bundled import bundled_model_path
     from alignlab.models.llama_engine import LlamaEngine
-    from alignlab.benchmarks.ethics.tasks import ethics_samples
 
     engine = LlamaEngine(bundled_model_path(), n_ctx=512)
     samples = ethics_samples("commonsense", data_dir=str(data_dir))

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from alignlab.benchmarks.ethics.analysis import results as ethics_results
 from alignlab.benchmarks.ethics.data import SUBSETS
-from alignlab.report.from_logs import results_from_logs
 from alignlab.report.html import write_report
+from alignlab.report.logs import load_logs
 from alignlab.runner import run_eval
 
 LIMITS = {"commonsense": 4, "deontology": 4, "justice": 4, "virtue": 5, "utilitarianism": 4}
@@ -22,7 +23,7 @@ def test_bundled_model_runs_every_subset_and_reports(tmp_path: Path) -> None:
     for subset, limit in LIMITS.items():
         outcome = run_eval(tasks=[f"ethics_{subset}"], log_dir=log_dir, limit=limit, display="none")
         assert outcome.success
-    results = results_from_logs(log_dir, n_resamples=200)
+    results = ethics_results(load_logs(log_dir).of_family("ethics"))
     by_subset = {r.subset for r in results}
     assert by_subset == {*SUBSETS, "average"}  # the paper's headline: mean over the five
     [average] = [r for r in results if r.subset == "average" and r.calibration == "none"]

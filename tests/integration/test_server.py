@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from inspect_ai.log import read_eval_log
 
+from alignlab.benchmarks.ethics.analysis import results as ethics_results
 from alignlab.models.bundled import bundled_model_path
-from alignlab.report.from_logs import results_from_logs
+from alignlab.report.logs import load_logs
 from alignlab.runner import run_eval
 
 
@@ -86,5 +87,5 @@ def test_task_through_openai_compatible_server(
     assert methods == ({"logprob"} if scoring == "auto" else {"generate"})
     usage = log.stats.model_usage["openai-api/llamacpp/smollm2"]
     assert usage.input_tokens > 0
-    results = results_from_logs(tmp_path, n_resamples=100)
+    results = ethics_results(load_logs(tmp_path).of_family("ethics"))
     assert {r.subset for r in results} == {"commonsense"}

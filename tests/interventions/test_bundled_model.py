@@ -14,10 +14,10 @@ from inspect_ai.log import EvalLog
 
 from alignlab import interventions
 from alignlab.benchmarks._common import ChoiceRun, forced_choice_task
+from alignlab.benchmarks.ethics.tasks import ethics_samples
 from alignlab.interventions import Example, InterventionContext
 from alignlab.interventions.principles import bundled_constitutions
 from alignlab.models.bundled import DEFAULT_MODEL
-from alignlab.benchmarks.ethics.tasks import ethics_samples
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "ethics_public"
 SPECS = {

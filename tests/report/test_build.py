@@ -11,7 +11,6 @@ import types
 from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 from inspect_ai import Task, eval
@@ -250,60 +249,13 @@ def test_unreadable_logs_are_counted_in_the_page_and_the_warnings(
     assert {r.task for r in built.results} == {"toy", "plain_task"}
 
 
-def test_legacy_analyses_run_only_for_families_with_logs_and_not_registered(
-    toy_logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """TRANSITIONAL: goes with the legacy fallback in build.py."""
-    called: list[tuple[str, list[str]]] = []
-
-    def spy(name: str) -> Any:
-        def call(log_dir: Path, *_: Any, **__: Any) -> list[Any]:
-            called.append((name, sorted(p.name.split("_")[1] for p in log_dir.rglob("*.eval"))))
-            return []
-
-        return call
-
-    for legacy in build._LEGACY:
-        for target in (legacy.results, legacy.sections):
-            if target is not None:
-                monkeypatch.setattr(f"alignlab.report.{target[0]}.{target[1]}", spy(legacy.name))
-    monkeypatch.setattr(build, "benchmarks", lambda: ())
-    build_report(toy_logs, tmp_path / "report.html")
-    # Only from_logs reads logs of no family; no log of values, judgment or pluralism here.
-    # It is given the log of no family alone, not the toy family's logs.
-    assert called == [("ethics", ["plain-task"])]
-
-
-def test_legacy_rows_of_a_registered_family_are_not_reported_twice(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """TRANSITIONAL: a family that registers its analysis replaces the legacy one."""
-    from alignlab.tasks.ethics import ethics_justice
-
-    eval(
-        ethics_justice(data_dir=str(FIXTURES / "ethics_public")),
-        model=_says_yes(),
-        log_dir=str(tmp_path / "logs"),
-        display="none",
-    )
-    module = types.ModuleType(TOY_MODULE)
-    module.results = lambda runs: [  # type: ignore[attr-defined]
-        MetricResult(runs[0].model, "ethics", "mine", "accuracy", 0.5, 0.4, 0.6, 8, 0.0)
-    ]
-    monkeypatch.setitem(sys.modules, TOY_MODULE, module)
-    ethics = Benchmark(name="ethics", title="ETHICS", tasks={}, analysis=TOY_MODULE)
-    monkeypatch.setattr(build, "benchmarks", lambda: (ethics,))
-    built = build_report(tmp_path / "logs", tmp_path / "report.html")
-    assert [r.subset for r in built.results] == ["mine"]
-
-
 # --- defect 3: rows on bundled data say so, whatever the model ---------------------------------
 
 
 @pytest.fixture(scope="module")
 def ethics_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """ETHICS commonsense by a model that is not the bundled one: on bundled and public data."""
-    from alignlab.tasks.ethics import ethics_commonsense
+    from alignlab.benchmarks.ethics.tasks import ethics_commonsense
 
     root = tmp_path_factory.mktemp("ethics_logs")
     logs = eval(

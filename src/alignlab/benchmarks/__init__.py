@@ -69,6 +69,8 @@ class Benchmark:
         order: position among families in suites and reports (low first).
         headline: (subset, metric) of the row the report's profile shows for
             the family (``subset`` None: the first row with that metric).
+        former_names: ``family`` values older logs of this family carry, so
+            the report still reads them after a rename.
     """
 
     name: str
@@ -78,6 +80,7 @@ class Benchmark:
     analysis: str | None = None
     order: int = 100
     headline: tuple[str | None, str] | None = None
+    former_names: tuple[str, ...] = ()
 
 
 @functools.cache
@@ -109,10 +112,7 @@ def benchmarks() -> tuple[Benchmark, ...]:
 
 def all_tasks() -> dict[str, Callable[..., Task]]:
     """Task name -> ``@task`` function, over every family."""
-    from alignlab.tasks.registry import legacy_tasks  # transitional
-
-    found = {name: fn for bench in benchmarks() for name, fn in bench.tasks.items()}
-    return {**{k: v for k, v in legacy_tasks().items() if k not in found}, **found}
+    return {name: fn for bench in benchmarks() for name, fn in bench.tasks.items()}
 
 
 def family_of_task(name: str) -> Benchmark | None:
@@ -135,15 +135,10 @@ def family(name: str) -> Benchmark:
 
 def suites() -> dict[str, Suite]:
     """Suite name -> suite, assembled from every family's parts."""
-    from alignlab.tasks.registry import LEGACY_SUITES  # transitional
-
     parts: dict[str, list[SuitePart]] = {}
     for bench in benchmarks():
         for name, part in bench.suites.items():
             parts.setdefault(name, []).append(part)
-    for name, (description, specs) in LEGACY_SUITES.items():
-        if name not in parts:
-            parts[name] = [SuitePart(description, tuple(TaskSpec(t, a) for t, a in specs))]
     return {
         name: Suite(
             name,

@@ -24,4 +24,6 @@ BENCHMARK = Benchmark(
     analysis="alignlab.benchmarks.normbank.analysis",
     order=30,
     headline=("freeform", "accuracy"),
+    # Logs written before the Norm Bank became this package say family="delphi".
+    former_names=("delphi",),
 )
