@@ -382,7 +382,7 @@ def system_note(monkeypatch: pytest.MonkeyPatch) -> str:
 
         return solve
 
-    monkeypatch.setattr(interventions, "_BUILTIN_MODULES", ())
+    interventions.registered()  # load the bundled ones first, so the test one stays
     monkeypatch.setitem(
         interventions._REGISTRY, "note", (lambda args, context: [add_note()], "test note")
     )
