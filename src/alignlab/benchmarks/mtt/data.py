@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from alignlab.datasets._rows import check_unique_ids, file_in, read_table_rows, required_text
+from alignlab.datasets._rows import check_unique_ids, file_in, read_rows, required_text
 from alignlab.errors import DatasetError
 
 MTT_FILES = ("scenarios.jsonl", "scenarios.csv")
@@ -62,7 +62,7 @@ def load_mtt(path: str | Path | None = None) -> list[MoralScenario]:
     root = bundled_dir() if path is None else Path(path).expanduser()
     file = file_in(root, MTT_FILES, "data/CARD.md of alignlab.benchmarks.mtt")
     scenarios = []
-    for line_no, row in read_table_rows(file):
+    for line_no, row in read_rows(file):
         verdict, votes = _verdict(row, file, line_no)
         scenarios.append(
             MoralScenario(

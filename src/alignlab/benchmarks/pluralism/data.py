@@ -52,8 +52,8 @@ from alignlab.datasets._rows import (
     first_file,
     is_hub,
     literal_list,
+    read_rows,
     read_string_map,
-    read_table_rows,
     required_text,
     text_list,
 )
@@ -161,7 +161,7 @@ def load_opinions(path: str | Path | None = None, *, strict: bool = True) -> lis
         strict = False
     else:
         file = _opinion_file(path)
-        rows = read_table_rows(file)
+        rows = read_rows(file)
     questions: list[OpinionQuestion] = []
     seen: dict[str, int] = {}
     # Ids default to the row's 0-based position, the index of the published dataset.
@@ -342,7 +342,7 @@ def load_overton(path: str | Path | None = None) -> list[OvertonQuestion]:
     """
     file = _file_in(path, "overton", (OVERTON_FILE,))
     questions = []
-    for line_no, row in read_table_rows(file):
+    for line_no, row in read_rows(file):
         perspectives = text_list(row, "perspectives", file, line_no, at_least=2)
         questions.append(
             OvertonQuestion(
@@ -378,7 +378,7 @@ def load_jury(path: str | Path | None = None) -> tuple[list[Juror], list[JuryIte
     items_file = _file_in(root, "jury", (JURY_ITEMS_FILE,))
     jurors = []
     names: set[str] = set()
-    for line_no, row in read_table_rows(jurors_file):
+    for line_no, row in read_rows(jurors_file):
         name = required_text(row, "name", jurors_file, line_no)
         if name in names:
             raise DatasetError(jurors_file, f"duplicate juror '{name}'", line_no, "name")
@@ -387,7 +387,7 @@ def load_jury(path: str | Path | None = None) -> tuple[list[Juror], list[JuryIte
     if len(jurors) < 2:
         raise DatasetError(jurors_file, f"a jury needs at least 2 jurors, found {len(jurors)}")
     items = []
-    for line_no, row in read_table_rows(items_file):
+    for line_no, row in read_rows(items_file):
         candidates = text_list(row, "candidates", items_file, line_no, at_least=2)
         scale = _scale(row.get("scale"), items_file, line_no)
         ratings = _ratings(row.get("ratings"), names, len(candidates), scale, items_file, line_no)
