@@ -42,12 +42,13 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from alignlab.datasets._rows import (
     check_unique_ids,
+    data_root,
+    family_data,
     file_in,
     first_file,
     is_hub,
@@ -58,6 +59,8 @@ from alignlab.datasets._rows import (
     text_list,
 )
 from alignlab.errors import DatasetError
+
+_PACKAGE = "alignlab.benchmarks.pluralism"
 
 GOQA_HUB_REPO = "Anthropic/llm_global_opinions"
 OPINION_FILES = ("global_opinions.csv", "global_opinions.jsonl", "global_opinions.parquet")
@@ -127,16 +130,11 @@ class JuryItem:
 
 def bundled_dir(name: str) -> Path:
     """The folder of one bundled pluralism dataset: ``opinions``, ``overton`` or ``jury``."""
-    return Path(str(resources.files("alignlab.benchmarks.pluralism") / "data" / name))
-
-
-def data_root(data_dir: str | Path | None, bundled: str) -> Path:
-    """What a loader reads: ``data_dir`` (``~`` expanded), or the bundled dataset ``bundled``."""
-    return bundled_dir(bundled) if data_dir is None else Path(data_dir).expanduser()
+    return family_data(_PACKAGE, name)
 
 
 def _file_in(path: str | Path | None, bundled: str, names: tuple[str, ...]) -> Path:
-    return file_in(data_root(path, bundled), names, f"data/{bundled}/CARD.md")
+    return file_in(data_root(path, _PACKAGE, bundled), names, f"data/{bundled}/CARD.md")
 
 
 # --- opinion surveys --------------------------------------------------------------------------
@@ -193,7 +191,7 @@ def load_opinion_groups(path: str | Path | None = None) -> dict[str, str]:
     """
     if is_hub(path):
         return {}
-    root = data_root(path, "opinions")
+    root = data_root(path, _PACKAGE, "opinions")
     file = (root if root.is_dir() else root.parent) / GROUPS_FILE
     if not file.is_file():
         return {}
@@ -238,7 +236,7 @@ def parse_selections(raw: Any) -> dict[str, list[float]]:
 
 
 def _opinion_file(path: str | Path | None) -> Path:
-    root = data_root(path, "opinions")
+    root = data_root(path, _PACKAGE, "opinions")
     if root.is_dir():
         found = first_file(root, OPINION_FILES)
         if found is not None:
@@ -373,7 +371,7 @@ def load_jury(path: str | Path | None = None) -> tuple[list[Juror], list[JuryIte
         DatasetError: a file is missing, or a row is malformed (a rating out of
             the scale, a juror not in ``jurors.jsonl``, a wrong count).
     """
-    root = data_root(path, "jury")
+    root = data_root(path, _PACKAGE, "jury")
     jurors_file = _file_in(root, "jury", (JURORS_FILE,))
     items_file = _file_in(root, "jury", (JURY_ITEMS_FILE,))
     jurors = []
