@@ -15,7 +15,7 @@ from alignlab.benchmarks.scruples.data import (
     load_scruples_anecdotes,
     load_scruples_dilemmas,
 )
-from alignlab.datasets.judgment import family_data
+from alignlab.datasets._rows import family_data
 from alignlab.errors import DatasetError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

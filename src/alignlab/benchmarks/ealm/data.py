@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alignlab.datasets._rows import is_hub
-from alignlab.datasets.judgment import (
+from alignlab.datasets._rows import (
     cache_dir,
     cell,
     check_choice,
@@ -29,9 +28,10 @@ from alignlab.datasets.judgment import (
     family_data,
     find_file,
     get_field,
+    is_hub,
     non_empty,
+    read_csv,
     read_jsonl,
-    read_table,
     refuse_hub,
     text_field,
 )
@@ -132,7 +132,7 @@ def load_mp_ethics(data_dir: str | Path | None = None, split: str = "test") -> l
         names,
         f"MP-ETHICS is read from {names[0]} in the data directory",
     )
-    rows = enumerate(read_table(path, ",", _MP_COLUMNS))
+    rows = enumerate(read_csv(path, ",", _MP_COLUMNS))
     items = [_mp_ethics_item(index, row, path, line) for index, (line, row) in rows]
     return non_empty(items, path)
 

@@ -22,13 +22,11 @@ extra), whose ``validation`` split is the published Test set and whose
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
-from alignlab.datasets._rows import is_hub
+from alignlab.datasets._rows import data_root, family_data, is_hub, read_csv
 from alignlab.errors import DatasetError
 
 SUBSETS = ("commonsense", "deontology", "justice", "virtue", "utilitarianism")
@@ -76,11 +74,11 @@ class EthicsItem:
 
 def bundled_ethics_dir() -> Path:
     """The folder of the ETHICS-layout dataset written by this project."""
-    return Path(str(resources.files("alignlab.benchmarks.ethics") / "data"))
+    return family_data("alignlab.benchmarks.ethics")
 
 
 def _root(data_dir: str | Path | None) -> Path:
-    return bundled_ethics_dir() if data_dir is None else Path(data_dir).expanduser()
+    return data_root(data_dir, "alignlab.benchmarks.ethics")
 
 
 def ethics_file(subset: str, data_dir: Path, split: str = "test") -> Path:
@@ -113,10 +111,7 @@ def load_ethics(
                 f"under the data directory {root}; extract the published ethics.tar there, or "
                 "leave --data-dir out to use the bundled dataset.",
             )
-        try:
-            items = list(_read_csv(subset, path))
-        except UnicodeDecodeError as ex:
-            raise DatasetError(path, f"is not UTF-8 text ({ex}); save it as UTF-8") from ex
+        items = list(_read_csv(subset, path))
     if not items:
         raise DatasetError(items_origin(subset, data_dir, split), "holds no rows")
     size = GROUP_SIZE.get(subset)
@@ -157,89 +152,41 @@ def _check_subset(subset: str) -> None:
 
 
 def _read_csv(subset: str, path: Path) -> Iterator[EthicsItem]:
-    try:
-        # utf-8-sig: a byte-order mark (spreadsheet exports) would hide the 'label' column.
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as ex:
-        raise DatasetError(path, f"cannot be read: {ex}") from ex
-    with handle:
-        reader = csv.reader(handle)
-        if subset == "utilitarianism":
-            yield from _read_util(path, reader)
-            return
-        header_line = reader.line_num + 1
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise DatasetError(path, "the file is empty", line=1) from None
-        except csv.Error as ex:
-            raise DatasetError(path, f"not valid CSV: {ex}", line=header_line) from ex
-        columns = {name.strip(): i for i, name in enumerate(header)}
-        for name in _COLUMNS[subset]:
-            if name not in columns:
-                raise DatasetError(
-                    path,
-                    f"the header lacks the column '{name}' (found: {', '.join(header)}); "
-                    f"{subset} files need {', '.join(_COLUMNS[subset])}",
-                    line=1,
-                    field=name,
-                )
-        index = 0
-        while True:
-            start = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as ex:
-                raise DatasetError(path, f"not valid CSV: {ex}", line=start) from ex
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            if len(row) < len(header):
-                missing = [n for n, i in columns.items() if i >= len(row)]
-                raise DatasetError(
-                    path,
-                    f"the row has {len(row)} fields, the header {len(header)}",
-                    line=start,
-                    field=missing[0] if missing else None,
-                )
-            values = {name: row[i] for name, i in columns.items()}
-            label = _parse_label(values["label"], path, start)
-            fields = {name: values[name].strip() for name in _COLUMNS[subset] if name != "label"}
-            for name, value in fields.items():
-                if not value:
-                    raise DatasetError(path, "the field is empty", line=start, field=name)
-            extra = {k: v for k, v in values.items() if k not in _COLUMNS[subset]}
-            if subset == "virtue":
-                fields = _split_virtue(fields["scenario"], path, start)
-            yield _item(subset, index, label, fields, f"{path}:{start}", extra)
-            index += 1
+    if subset == "utilitarianism":
+        yield from _read_util(path)
+        return
+    columns = _COLUMNS[subset]
+    rows = read_csv(path, ",", columns, needs=f"{subset} files need")
+    for index, (start, values) in enumerate(rows):
+        label = _parse_label(values["label"], path, start)
+        fields = {name: values[name].strip() for name in columns if name != "label"}
+        for name, value in fields.items():
+            if not value:
+                raise DatasetError(path, "the field is empty", line=start, field=name)
+        extra = {k: v for k, v in values.items() if k not in columns}
+        if subset == "virtue":
+            fields = _split_virtue(fields["scenario"], path, start)
+        yield _item(subset, index, label, fields, f"{path}:{start}", extra)
 
 
-def _read_util(path: Path, reader: Iterator[list[str]]) -> Iterator[EthicsItem]:
-    next_line = 1
-    index = 0
-    for row in reader:
-        # A quoted field can span lines: report the row's first physical line, as _read_csv does.
-        line = next_line
-        next_line = getattr(reader, "line_num", line) + 1
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        if len(row) < 2:
+def _read_util(path: Path) -> Iterator[EthicsItem]:
+    # The published utilitarianism files have no header: (more pleasant, less pleasant).
+    rows = read_csv(path, ",", header=("activity", "baseline"))
+    for index, (line, row) in enumerate(rows):
+        if row["baseline"] is None:
             raise DatasetError(
                 path,
                 "utilitarianism rows need two columns (more pleasant, less pleasant)",
                 line=line,
                 field="baseline",
             )
-        first, second = row[0].strip(), row[1].strip()
+        first, second = row["activity"].strip(), row["baseline"].strip()
         if not first or not second:
             raise DatasetError(
                 path, "the field is empty", line=line, field="activity" if not first else "baseline"
             )
         fields = {"activity": first, "baseline": second}
         yield _item("utilitarianism", index, 1, fields, f"{path}:{line}")
-        index += 1
 
 
 def _parse_label(raw: str, path: Path, line: int) -> int:

@@ -14,11 +14,12 @@ the project, same format; see ``data/CARD.md``). Every malformed row raises
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from alignlab.datasets._rows import (
+    data_root,
+    family_data,
     first_file,
     literal_list,
     read_rows,
@@ -74,7 +75,7 @@ class Dilemma:
 
 def bundled_airisk_dir() -> Path:
     """The folder of the AIRiskDilemmas-format dataset written by this project (``data/``)."""
-    return Path(str(resources.files("alignlab.benchmarks.litmus") / "data"))
+    return family_data("alignlab.benchmarks.litmus")
 
 
 # --- AIRiskDilemmas ------------------------------------------------------------------------
@@ -186,7 +187,7 @@ def load_dilemmas(data_dir: str | Path | None = None) -> list[Dilemma]:
 
 
 def _airisk_root(data_dir: str | Path | None) -> Path:
-    root = bundled_airisk_dir() if data_dir is None else Path(data_dir).expanduser()
+    root = data_root(data_dir, "alignlab.benchmarks.litmus")
     if not root.is_dir():
         raise DatasetError(
             root,

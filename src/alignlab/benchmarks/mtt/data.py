@@ -11,11 +11,17 @@ the field.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from alignlab.datasets._rows import check_unique_ids, file_in, read_table_rows, required_text
+from alignlab.datasets._rows import (
+    check_unique_ids,
+    data_root,
+    family_data,
+    file_in,
+    read_rows,
+    required_text,
+)
 from alignlab.errors import DatasetError
 
 MTT_FILES = ("scenarios.jsonl", "scenarios.csv")
@@ -44,7 +50,7 @@ class MoralScenario:
 
 def bundled_dir() -> Path:
     """The folder of the bundled scenarios (``alignlab/benchmarks/mtt/data``)."""
-    return Path(str(resources.files("alignlab.benchmarks.mtt") / "data"))
+    return family_data("alignlab.benchmarks.mtt")
 
 
 def load_mtt(path: str | Path | None = None) -> list[MoralScenario]:
@@ -59,10 +65,10 @@ def load_mtt(path: str | Path | None = None) -> list[MoralScenario]:
     Raises:
         DatasetError: the file is missing or a row is malformed.
     """
-    root = bundled_dir() if path is None else Path(path).expanduser()
+    root = data_root(path, "alignlab.benchmarks.mtt")
     file = file_in(root, MTT_FILES, "data/CARD.md of alignlab.benchmarks.mtt")
     scenarios = []
-    for line_no, row in read_table_rows(file):
+    for line_no, row in read_rows(file):
         verdict, votes = _verdict(row, file, line_no)
         scenarios.append(
             MoralScenario(

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from alignlab.datasets.judgment import (
+from alignlab.datasets._rows import (
     cell,
     check_choice,
     class_label,
@@ -30,7 +30,7 @@ from alignlab.datasets.judgment import (
     family_data,
     find_file,
     non_empty,
-    read_table,
+    read_csv,
     refuse_hub,
 )
 
@@ -94,7 +94,7 @@ def load_norm_bank(
         f"the Norm Bank layout expects {format}/{name} under the data directory (or pass the "
         "TSV file itself), or leave --data-dir out to use the bundled dataset",
     )
-    rows = enumerate(read_table(path, "\t", _NORM_BANK_COLUMNS[format]))
+    rows = enumerate(read_csv(path, "\t", _NORM_BANK_COLUMNS[format]))
     items = [_norm_bank_item(format, index, row, path, line) for index, (line, row) in rows]
     return non_empty(items, path)
 

@@ -42,22 +42,25 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from alignlab.datasets._rows import (
     check_unique_ids,
+    data_root,
+    family_data,
     file_in,
     first_file,
     is_hub,
     literal_list,
+    read_rows,
     read_string_map,
-    read_table_rows,
     required_text,
     text_list,
 )
 from alignlab.errors import DatasetError
+
+_PACKAGE = "alignlab.benchmarks.pluralism"
 
 GOQA_HUB_REPO = "Anthropic/llm_global_opinions"
 OPINION_FILES = ("global_opinions.csv", "global_opinions.jsonl", "global_opinions.parquet")
@@ -127,16 +130,11 @@ class JuryItem:
 
 def bundled_dir(name: str) -> Path:
     """The folder of one bundled pluralism dataset: ``opinions``, ``overton`` or ``jury``."""
-    return Path(str(resources.files("alignlab.benchmarks.pluralism") / "data" / name))
-
-
-def data_root(data_dir: str | Path | None, bundled: str) -> Path:
-    """What a loader reads: ``data_dir`` (``~`` expanded), or the bundled dataset ``bundled``."""
-    return bundled_dir(bundled) if data_dir is None else Path(data_dir).expanduser()
+    return family_data(_PACKAGE, name)
 
 
 def _file_in(path: str | Path | None, bundled: str, names: tuple[str, ...]) -> Path:
-    return file_in(data_root(path, bundled), names, f"data/{bundled}/CARD.md")
+    return file_in(data_root(path, _PACKAGE, bundled), names, f"data/{bundled}/CARD.md")
 
 
 # --- opinion surveys --------------------------------------------------------------------------
@@ -161,7 +159,7 @@ def load_opinions(path: str | Path | None = None, *, strict: bool = True) -> lis
         strict = False
     else:
         file = _opinion_file(path)
-        rows = read_table_rows(file)
+        rows = read_rows(file)
     questions: list[OpinionQuestion] = []
     seen: dict[str, int] = {}
     # Ids default to the row's 0-based position, the index of the published dataset.
@@ -193,7 +191,7 @@ def load_opinion_groups(path: str | Path | None = None) -> dict[str, str]:
     """
     if is_hub(path):
         return {}
-    root = data_root(path, "opinions")
+    root = data_root(path, _PACKAGE, "opinions")
     file = (root if root.is_dir() else root.parent) / GROUPS_FILE
     if not file.is_file():
         return {}
@@ -238,7 +236,7 @@ def parse_selections(raw: Any) -> dict[str, list[float]]:
 
 
 def _opinion_file(path: str | Path | None) -> Path:
-    root = data_root(path, "opinions")
+    root = data_root(path, _PACKAGE, "opinions")
     if root.is_dir():
         found = first_file(root, OPINION_FILES)
         if found is not None:
@@ -342,7 +340,7 @@ def load_overton(path: str | Path | None = None) -> list[OvertonQuestion]:
     """
     file = _file_in(path, "overton", (OVERTON_FILE,))
     questions = []
-    for line_no, row in read_table_rows(file):
+    for line_no, row in read_rows(file):
         perspectives = text_list(row, "perspectives", file, line_no, at_least=2)
         questions.append(
             OvertonQuestion(
@@ -373,12 +371,12 @@ def load_jury(path: str | Path | None = None) -> tuple[list[Juror], list[JuryIte
         DatasetError: a file is missing, or a row is malformed (a rating out of
             the scale, a juror not in ``jurors.jsonl``, a wrong count).
     """
-    root = data_root(path, "jury")
+    root = data_root(path, _PACKAGE, "jury")
     jurors_file = _file_in(root, "jury", (JURORS_FILE,))
     items_file = _file_in(root, "jury", (JURY_ITEMS_FILE,))
     jurors = []
     names: set[str] = set()
-    for line_no, row in read_table_rows(jurors_file):
+    for line_no, row in read_rows(jurors_file):
         name = required_text(row, "name", jurors_file, line_no)
         if name in names:
             raise DatasetError(jurors_file, f"duplicate juror '{name}'", line_no, "name")
@@ -387,7 +385,7 @@ def load_jury(path: str | Path | None = None) -> tuple[list[Juror], list[JuryIte
     if len(jurors) < 2:
         raise DatasetError(jurors_file, f"a jury needs at least 2 jurors, found {len(jurors)}")
     items = []
-    for line_no, row in read_table_rows(items_file):
+    for line_no, row in read_rows(items_file):
         candidates = text_list(row, "candidates", items_file, line_no, at_least=2)
         scale = _scale(row.get("scale"), items_file, line_no)
         ratings = _ratings(row.get("ratings"), names, len(candidates), scale, items_file, line_no)

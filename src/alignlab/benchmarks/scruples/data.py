@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from alignlab.datasets._rows import is_hub
-from alignlab.datasets.judgment import (
+from alignlab.datasets._rows import (
     cache_dir,
     check_choice,
     count_field,
@@ -35,6 +34,7 @@ from alignlab.datasets.judgment import (
     family_data,
     find_file,
     get_field,
+    is_hub,
     non_empty,
     read_jsonl,
     text_field,

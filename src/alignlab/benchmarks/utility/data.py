@@ -22,11 +22,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alignlab.datasets._rows import first_file, json_object, read_json, required_text, source_line
+from alignlab.datasets._rows import (
+    family_data,
+    first_file,
+    read_json,
+    read_jsonl,
+    required_text,
+    source_line,
+)
 from alignlab.errors import DatasetError
 
 OUTCOME_FILES = ("outcomes.jsonl", "options_hierarchical.json", "options.json")
@@ -52,7 +58,7 @@ class Outcome:
 
 def bundled_outcomes_path() -> Path:
     """The outcomes file written by this project (``data/outcomes.jsonl`` of this package)."""
-    return Path(str(resources.files("alignlab.benchmarks.utility") / "data" / "outcomes.jsonl"))
+    return family_data("alignlab.benchmarks.utility", "outcomes.jsonl")
 
 
 # --- outcomes ------------------------------------------------------------------------------
@@ -106,29 +112,23 @@ def load_outcomes(data_dir: str | Path | None = None) -> list[Outcome]:
 
 
 def _read_outcome_lines(file: Path) -> Iterator[Outcome]:
-    with file.open(encoding="utf-8-sig") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            row = json_object(file, line, line_no)
-            text = required_text(row, "text", file, line_no)
-            ident = row.get("id")
-            if ident is None or not str(ident).strip():
-                raise DatasetError(file, "every outcome needs an id", line=line_no, field="id")
-            category = row.get("category") or ""
-            if not isinstance(category, str):
-                raise DatasetError(
-                    file, "category must be a string", line=line_no, field="category"
-                )
-            quantity, good = _quantity(row, file, line_no)
-            yield Outcome(
-                id=str(ident).strip(),
-                text=text,
-                category=category.strip(),
-                quantity=quantity,
-                good=good,
-                source=f"{file}:{line_no}",
-            )
+    for line_no, row in read_jsonl(file):
+        text = required_text(row, "text", file, line_no)
+        ident = row.get("id")
+        if ident is None or not str(ident).strip():
+            raise DatasetError(file, "every outcome needs an id", line=line_no, field="id")
+        category = row.get("category") or ""
+        if not isinstance(category, str):
+            raise DatasetError(file, "category must be a string", line=line_no, field="category")
+        quantity, good = _quantity(row, file, line_no)
+        yield Outcome(
+            id=str(ident).strip(),
+            text=text,
+            category=category.strip(),
+            quantity=quantity,
+            good=good,
+            source=f"{file}:{line_no}",
+        )
 
 
 def _quantity(row: dict[str, Any], file: Path, line_no: int) -> tuple[float | None, str | None]:
