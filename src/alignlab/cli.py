@@ -301,7 +301,10 @@ def _print_summary(results: list[Any]) -> None:
     """A compact terminal table (uncalibrated rows); the HTML report has everything."""
     from rich import box
 
+    from alignlab.report.format import interval, num
+
     models = sorted({r.model for r in results})
+    intervened = any(getattr(r, "intervention", "none") != "none" for r in results)
     table = Table(
         title="Uncalibrated results; * = 95% CI includes chance (full report in HTML)",
         box=box.SIMPLE,
@@ -310,6 +313,7 @@ def _print_summary(results: list[Any]) -> None:
         "task",
         "subset",
         "variant",
+        *(["intervention"] if intervened else []),
         "metric",
         "value",
         "95% CI",
@@ -328,11 +332,12 @@ def _print_summary(results: list[Any]) -> None:
             r.task,
             r.subset,
             r.variant,
+            *([r.intervention] if intervened else []),
             r.metric_label,
-            f"{r.value:.3f}{mark}",
-            f"[{r.ci_low:.3f}, {r.ci_high:.3f}]",
-            "-" if r.chance is None else f"{r.chance:.3f}",
-            "-" if r.majority is None else f"{r.majority:.3f}",
+            f"{num(r.value)}{mark}",
+            interval(r.ci_low, r.ci_high),
+            num(r.chance),
+            num(r.majority),
             str(r.n),
         ]
         table.add_row(*row)
