@@ -57,7 +57,7 @@ def row_fields(run: RunLog, numbers: dict[str, float], task: str | None = None) 
         "variant": str(args.get("variant") or meta.get("variant") or "default"),
         "scoring": "+".join(methods),
         "log_file": str(run.path),
-        "data": str(meta.get("data") or "bundled"),
+        "data": run.data,
         "intervention": str(meta.get("intervention") or "none"),
     }
 

@@ -85,6 +85,12 @@ class RunLog:
         return None if family is None else str(family)
 
     @property
+    def data(self) -> str:
+        """``bundled``, or the name of the public data folder or file the run read (``hub``)."""
+        data = str(self.metadata.get("data") or "bundled")
+        return "bundled" if data == "bundled" else Path(data).name or data
+
+    @property
     def status(self) -> str:
         return str(self.header.status)
 
