@@ -174,6 +174,9 @@ def _load_model(
 ) -> Any:
     from inspect_ai.model import get_model
 
+    from alignlab.models.hf_provider import route
+
+    model = route(model)  # hf/<checkpoint> runs in alignlab's transformers provider
     if model.startswith("alignlab/"):
         resolve_gguf(model.split("/", 1)[1])
     url = server_url(model, base_url)
