@@ -84,12 +84,15 @@ def test_batched_logprobs_equal_unbatched(engine: HFEngine) -> None:
             assert logprob == pytest.approx(expected, abs=1e-3)
 
 
-def test_batch_size_does_not_change_scores(checkpoint: Path) -> None:
-    one = HFEngine(str(checkpoint), batch_size=1)
-    many = HFEngine(str(checkpoint), batch_size=16)
+@pytest.mark.parametrize("reuse", [True, False])
+def test_batch_size_does_not_change_scores(checkpoint: Path, reuse: bool) -> None:
+    one = HFEngine(str(checkpoint), batch_size=1, reuse_prefix=False)
+    many = HFEngine(str(checkpoint), batch_size=16, reuse_prefix=reuse)
     prompts = [_tokens(one, p) for p in PROMPTS]
     a = one.score(prompts, top_k=5, words=["no", "yes", "unreasonable"])
     b = many.score(prompts, top_k=5, words=["no", "yes", "unreasonable"])
+    assert many._reuse_prefix is reuse  # the shared-prefix path ran without falling back
+    assert (many._prefix_cache is not None) is reuse
     for x, y in zip(a, b, strict=True):
         assert [t for t, _ in x.top] == [t for t, _ in y.top]
         assert [lp for _, lp in x.top] == pytest.approx([lp for _, lp in y.top], abs=1e-4)

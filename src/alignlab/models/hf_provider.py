@@ -12,7 +12,8 @@ still gets Inspect's provider.
 Model args (``-M key=value``): ``device`` (default ``cpu``), ``dtype``
 (default ``float32``; ``auto`` keeps the checkpoint's), ``batch_size``
 (default 16 rows a forward pass), ``n_threads`` (torch threads),
-``trust_remote_code`` (default false), ``seed`` (default 0).
+``trust_remote_code`` (default false), ``seed`` (default 0), ``reuse_prefix``
+(default true: evaluate the prefix a batch shares once).
 """
 
 from __future__ import annotations
@@ -117,6 +118,7 @@ class HuggingFaceInProcessAPI(ModelAPI):
             "n_threads": int(model_args["n_threads"]) if model_args.get("n_threads") else None,
             "trust_remote_code": _truthy(model_args.get("trust_remote_code", False)),
             "seed": int(model_args.get("seed", config.seed if config.seed is not None else 0)),
+            "reuse_prefix": _truthy(model_args.get("reuse_prefix", True)),
         }
         self._engine: HFEngine | None = None
         if api_key != _MODEL_INFO_LOOKUP_API_KEY:
