@@ -100,6 +100,7 @@ class _Row:
 
 def _first_line(ex: BaseException) -> str:
     text = re.sub(r"\s+", " ", str(ex).strip().splitlines()[0] if str(ex).strip() else "")
+    text = text.rstrip(".")
     return f"{type(ex).__name__}: {text}" if text else type(ex).__name__
 
 
@@ -369,7 +370,7 @@ class HFEngine:
         ids = torch.tensor([prefix], dtype=torch.long, device=self.device)
         with torch.inference_mode():
             out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1)
-        kv = getattr(out, "past_key_values", None) or getattr(out, "cache", None)
+        kv = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
         self._prefix_cache = (list(prefix), kv)
         return kv
 
