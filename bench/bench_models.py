@@ -197,9 +197,8 @@ def ensure_gguf(ftype_name: str) -> Path:
     if not target.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         params = llama_cpp.llama_model_quantize_default_params()
-        params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_ALL_{ftype_name}", None) or getattr(
-            llama_cpp, f"LLAMA_FTYPE_MOSTLY_{ftype_name}"
-        )
+        name = {"F32": "LLAMA_FTYPE_ALL_F32", "F16": "LLAMA_FTYPE_MOSTLY_F16"}[ftype_name]
+        params.ftype = getattr(llama_cpp, name)
         params.allow_requantize = True
         params.nthread = 2
         src = str(bundled_model_path()).encode()
@@ -292,7 +291,8 @@ def drift(a: dict[str, Any], b: dict[str, Any]) -> str:
     diffs = [abs(x - y) for x, y in pairs]
     flips = sum((x > 0) != (y > 0) for x, y in pairs)
     mean = statistics.mean(diffs)
-    return f"log-odds vs Q4_1: mean abs diff {mean:.3f}, max {max(diffs):.3f}, {flips} flips"
+    top = max(diffs)
+    return f"log-odds vs the default run: mean abs diff {mean:.3f}, max {top:.3f}, {flips} flips"
 
 
 # -- main ----------------------------------------------------------------------------
@@ -398,13 +398,13 @@ def main() -> None:
     )
     print("| command | wall s | peak MB | items/s | acc | others' cores | notes |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for label, runs, _ in rows:
+    for index, (label, runs, _) in enumerate(rows):
         wall = statistics.median(r.wall_s for r in runs)
         peak = statistics.median(r.peak_mb for r in runs)
         others = statistics.mean(r.others_cores for r in runs)
         res = results.get(label, {})
         acc = res.get("acc")
-        note = drift(reference, res["log_odds"]) if res.get("log_odds") and "lever" in label else ""
+        note = drift(reference, res["log_odds"]) if res.get("log_odds") and index else ""
         print(
             f"| {label} | {wall:.1f} | {peak:.0f} | {args.items / wall:.1f} | "
             f"{'' if acc is None else f'{acc:.3f}'} | {others:.2f} | {note} |"
