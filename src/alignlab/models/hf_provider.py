@@ -11,7 +11,7 @@ still gets Inspect's provider.
 
 Model args (``-M key=value``): ``device`` (default ``cpu``), ``dtype``
 (default ``float32``; ``auto`` keeps the checkpoint's), ``batch_size``
-(default 16 rows a forward pass), ``n_threads`` (torch threads),
+(default 32 rows a forward pass), ``n_threads`` (torch threads),
 ``trust_remote_code`` (default false), ``seed`` (default 0), ``reuse_prefix``
 (default true: evaluate the prefix a batch shares once).
 """
