@@ -6,7 +6,8 @@ Inspect imports this module the first time it looks up a name in the
 Importing it registers, with Inspect's registry:
 
 - the ``alignlab`` model provider (bundled or local GGUF models run
-  in-process with llama.cpp);
+  in-process with llama.cpp) and the ``alignlab-hf`` one (transformers
+  checkpoints in-process; ``alignlab eval --model hf/...`` uses it);
 - every alignlab task as ``alignlab/<task>``: importing the families'
   ``@task`` functions (:func:`alignlab.benchmarks.all_tasks`) registers
   each under its function name in the installed package's namespace, and a
@@ -31,6 +32,13 @@ def alignlab_provider() -> type:
     from alignlab.models.provider import LlamaCppInProcessAPI
 
     return LlamaCppInProcessAPI
+
+
+@modelapi(name="alignlab-hf")
+def alignlab_hf_provider() -> type:
+    from alignlab.models.hf_provider import HuggingFaceInProcessAPI
+
+    return HuggingFaceInProcessAPI
 
 
 def register_tasks() -> list[str]:

@@ -401,8 +401,8 @@ def models_command() -> None:
         ("openai-api/<service>/<model>", "any OpenAI-compatible server; set <SERVICE>_BASE_URL"),
         ("llama-cpp-python/<model>", "a llama-cpp-python server (default localhost:8000)"),
         ("ollama/<model>", "an Ollama server"),
-        ("vllm/<hf repo>", "vLLM, on a GPU"),
-        ("hf/<hf repo>", "transformers, local weights"),
+        ("vllm/<hf repo>", "a vLLM server (VLLM_BASE_URL), or one Inspect starts (GPU)"),
+        ("hf/<checkpoint dir>", "transformers in-process; pip install 'alignlab[hf]'"),
     ):
         console.print(f"  {example:32s} {what}")
     console.print("\nExample: alignlab eval --suite quick --model ollama/llama3.1:8b")

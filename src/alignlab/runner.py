@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import socket
 import warnings
@@ -22,7 +23,12 @@ _DEFAULT_URLS = {
     "ollama": "http://localhost:11434/v1",
     "llama-cpp-python": "http://localhost:8000/v1",
 }
-_URL_ENV = {"ollama": "OLLAMA_BASE_URL", "llama-cpp-python": "LLAMA_CPP_PYTHON_BASE_URL"}
+# vllm/ without a URL starts a vLLM server of its own (Inspect does), so it has no default.
+_URL_ENV = {
+    "ollama": "OLLAMA_BASE_URL",
+    "llama-cpp-python": "LLAMA_CPP_PYTHON_BASE_URL",
+    "vllm": "VLLM_BASE_URL",
+}
 # The role the bundled tasks ask for a second model by (``judge="grader"``).
 GRADER_ROLE = "grader"
 # How a main model points at a running server (role models have no --model-base-url).
@@ -174,11 +180,21 @@ def _load_model(
 ) -> Any:
     from inspect_ai.model import get_model
 
+    from alignlab.models.hf_provider import route
+
+    model = route(model)  # hf/<checkpoint> runs in alignlab's transformers provider
     if model.startswith("alignlab/"):
         resolve_gguf(model.split("/", 1)[1])
     url = server_url(model, base_url)
     if url:
         check_server(url, fix=_server_fix(model, role))
+    elif model.startswith("vllm/") and importlib.util.find_spec("vllm") is None:
+        # Inspect would start a vLLM server at the first sample, and fail every sample.
+        raise ModelError(
+            "vllm/ models need a vLLM server: set VLLM_BASE_URL (or --model-base-url) to a "
+            "running one, or install vllm (`pip install vllm`, on a GPU machine) so that Inspect "
+            "starts one. Nothing was run."
+        )
     try:
         return get_model(model, base_url=base_url, **model_args)
     except ModelError:
