@@ -42,7 +42,6 @@ from alignlab.models.provider import (
     CHOICES_FIELD,
     DEFAULT_MAX_TOKENS,
     DEFAULT_TOP_LOGPROBS,
-    LlamaCppInProcessAPI,
 )
 
 PROVIDER = "alignlab-hf"
@@ -101,6 +100,9 @@ def choice_entries(
 
 class HuggingFaceInProcessAPI(ModelAPI):
     """Inspect ``ModelAPI`` over :class:`HFEngine` (a local or cached transformers checkpoint)."""
+
+    answers_choice_field = True
+    """Reads the exact log-probability of each choice named in ``CHOICES_FIELD``."""
 
     def __init__(
         self,
@@ -212,8 +214,3 @@ class HuggingFaceInProcessAPI(ModelAPI):
             ),
         )
 
-
-# scorers/forced_choice.py sends the choices (CHOICES_FIELD) only to providers that are
-# instances of LlamaCppInProcessAPI; this provider answers that field the same way, so it
-# is registered as a virtual subclass for that check (nothing else tests the class).
-LlamaCppInProcessAPI.register(HuggingFaceInProcessAPI)

@@ -51,6 +51,9 @@ class LlamaCppInProcessAPI(ModelAPI):
     (default: all cores), ``seed`` (default 0).
     """
 
+    answers_choice_field = True
+    """Reads the exact log-probability of each choice named in ``CHOICES_FIELD``."""
+
     def __init__(
         self,
         model_name: str,

@@ -156,9 +156,9 @@ def _exact_choice_request(model: Any, choices: Sequence[str]) -> dict[str, Any] 
     token of every surface form of every choice. Only our provider gets the
     field: a server may reject an unknown request field.
     """
-    from alignlab.models.provider import CHOICES_FIELD, LlamaCppInProcessAPI
+    from alignlab.models.provider import CHOICES_FIELD
 
-    if isinstance(getattr(model, "api", None), LlamaCppInProcessAPI):
+    if getattr(getattr(model, "api", None), "answers_choice_field", False) is True:
         return {CHOICES_FIELD: list(choices)}
     return None
 
