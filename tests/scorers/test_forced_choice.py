@@ -33,6 +33,7 @@ from alignlab.scorers.forced_choice import (
     parse_choice,
 )
 from mock_outputs import text_output, top_logprob_output
+from mock_runs import eval_one
 
 YES_NO = ["no", "yes"]
 CONTENT_FREE = "N/A\nQuestion: Is this wrong?\nAnswer:"
@@ -523,14 +524,7 @@ def _run_with(
         solver=[*before, forced_choice(before=before)],
         scorer=forced_choice_scorer(calibration=calibration),
     )
-    [log] = eval(
-        task,
-        model=get_model("mockllm/model", custom_outputs=model),
-        display="none",
-        log_dir=str(tmp_path),
-    )
-    assert log.status == "success", log.error
-    return log
+    return eval_one(task, model, tmp_path)
 
 
 def _answer(messages: list[ChatMessage], config: GenerateConfig) -> ModelOutput:
