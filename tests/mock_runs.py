@@ -21,11 +21,13 @@ def eval_mock(
 ) -> list[EvalLog]:
     """Evaluate ``tasks`` on the mock ``model`` answering ``outputs`` (Inspect's custom_outputs).
 
-    Asserts that every run succeeded.
+    With ``outputs=None``, ``model`` answers itself (the bundled model). Asserts that every run
+    succeeded.
     """
+    model_args = {} if outputs is None else {"custom_outputs": outputs}
     logs = eval(
         tasks,  # type: ignore[arg-type]
-        model=get_model(model, custom_outputs=outputs),
+        model=get_model(model, **model_args),
         log_dir=str(log_dir),
         display="none",
     )
@@ -33,9 +35,11 @@ def eval_mock(
     return logs
 
 
-def eval_one(task: Task, outputs: Any, log_dir: Path | str) -> EvalLog:
+def eval_one(
+    task: Task, outputs: Any, log_dir: Path | str, model: str = "mockllm/model"
+) -> EvalLog:
     """The one log of ``task`` evaluated on the mock model (see ``eval_mock``)."""
-    [log] = eval_mock(task, outputs, log_dir)
+    [log] = eval_mock(task, outputs, log_dir, model)
     return log
 
 
