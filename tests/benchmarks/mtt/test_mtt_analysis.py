@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from inspect_ai import Task, eval
+from inspect_ai import Task
 from inspect_ai.model import ModelOutput, ModelUsage
 from scipy import stats
 
@@ -129,8 +129,7 @@ def test_paired_t_test_edge_cases() -> None:
 @pytest.mark.slow
 def test_bundled_model_runs_both_tasks_and_reports(tmp_path: Path) -> None:
     tasks = [mtt_judgment(limit=3, max_tokens=32), mtt_detect(limit=3)]
-    logs = eval(tasks, model="alignlab/smollm2", log_dir=str(tmp_path), display="none")
-    assert [log.status for log in logs] == ["success"] * len(tasks)
+    eval_mock(tasks, None, tmp_path, "alignlab/smollm2")  # asserts every run succeeded
     rows = pluralism_results(tmp_path, n_resamples=200)
     metrics = {(r.task, r.metric) for r in rows}
     for expected in [

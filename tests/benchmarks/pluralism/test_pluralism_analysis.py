@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from inspect_ai import Task, eval
+from inspect_ai import Task
 from inspect_ai.model import (
     ModelOutput,
     ModelUsage,
@@ -332,8 +332,7 @@ def test_bundled_model_runs_every_task_and_reports(tmp_path: Path) -> None:
         pluralism_overton(limit=2, max_tokens=64),
         pluralism_jury(limit=1),
     ]
-    logs = eval(tasks, model="alignlab/smollm2", log_dir=str(tmp_path), display="none")
-    assert [log.status for log in logs] == ["success"] * len(tasks)
+    eval_mock(tasks, None, tmp_path, "alignlab/smollm2")  # asserts every run succeeded
     rows = pluralism_results(tmp_path, n_resamples=200)
     metrics = {(r.task, r.metric) for r in rows}
     for expected in [

@@ -34,6 +34,7 @@ from alignlab.benchmarks.pluralism.tasks import (
     to_original_order,
 )
 from alignlab.errors import UnknownTaskError
+from intervention_probe import system_message
 from mock_outputs import probability_output
 from mock_outputs import text_output as shared_text_output
 from mock_runs import by_last_message, eval_one
@@ -351,24 +352,12 @@ def test_rating_from_generated_text_and_errors(tmp_path: Path) -> None:
 @pytest.fixture
 def system_note(monkeypatch: pytest.MonkeyPatch) -> str:
     """A test intervention, ``note``, that adds a system message; no bundled ones loaded."""
-    from inspect_ai.model import ChatMessageSystem
-    from inspect_ai.solver import Generate, Solver, TaskState, solver
-
     from alignlab import interventions
 
     text = "NOTE FROM THE INTERVENTION"
-
-    @solver
-    def add_note() -> Solver:
-        async def solve(state: TaskState, generate: Generate) -> TaskState:
-            state.messages.insert(0, ChatMessageSystem(content=text))
-            return state
-
-        return solve
-
     interventions.registered()  # load the bundled ones first, so the test one stays
     monkeypatch.setitem(
-        interventions._REGISTRY, "note", (lambda args, context: [add_note()], "test note")
+        interventions._REGISTRY, "note", (lambda args, context: [system_message(text)], "test note")
     )
     return text
 
