@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from inspect_ai.model import ChatMessageSystem
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from alignlab import interventions
@@ -21,6 +22,17 @@ from alignlab import interventions
 @solver
 def _passthrough() -> Solver:
     async def solve(state: TaskState, generate: Generate) -> TaskState:
+        return state
+
+    return solve
+
+
+@solver
+def system_message(text: str) -> Solver:
+    """A stand-in intervention: the system message ``text`` ahead of the conversation."""
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        state.messages.insert(0, ChatMessageSystem(content=text))
         return state
 
     return solve

@@ -20,14 +20,16 @@ from inspect_ai.model import (
 )
 
 
-def top_logprob_output(top: dict[str, float], usage: ModelUsage) -> ModelOutput:
-    """One-token output (model ``model``) answering the likeliest of ``top`` (token: logprob)."""
+def top_logprob_output(
+    top: dict[str, float], usage: ModelUsage, model: str = "model"
+) -> ModelOutput:
+    """One-token output of ``model`` answering the likeliest of ``top`` (token: logprob)."""
     best = max(top, key=lambda token: top[token])
     return ModelOutput(
-        model="model",
+        model=model,
         choices=[
             ChatCompletionChoice(
-                message=ChatMessageAssistant(content=best, model="model", source="generate"),
+                message=ChatMessageAssistant(content=best, model=model, source="generate"),
                 stop_reason="max_tokens",
                 logprobs=Logprobs(
                     content=[

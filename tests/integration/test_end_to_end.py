@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from alignlab.benchmarks.ethics.data import SUBSETS
 from alignlab.report.html import write_report
 from alignlab.report.logs import load_logs
 from alignlab.runner import run_eval
+from cli_runs import alignlab
 
 LIMITS = {"commonsense": 4, "deontology": 4, "justice": 4, "virtue": 5, "utilitarianism": 4}
 
@@ -59,25 +58,18 @@ def test_bundled_model_runs_every_subset_and_reports(tmp_path: Path) -> None:
 
 def test_cli_eval_prints_report_path(tmp_path: Path) -> None:
     log_dir = tmp_path / "cli-logs"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "alignlab.cli",
-            "eval",
-            "--task",
-            "ethics_justice",
-            "--limit",
-            "4",
-            "--variant",
-            "direct",
-            "--log-dir",
-            str(log_dir),
-            "--display",
-            "none",
-        ],
-        capture_output=True,
-        text=True,
+    proc = alignlab(
+        "eval",
+        "--task",
+        "ethics_justice",
+        "--limit",
+        "4",
+        "--variant",
+        "direct",
+        "--log-dir",
+        str(log_dir),
+        "--display",
+        "none",
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cli_runs import alignlab
+
 # Runs the CLI in this process, then reports which heavy modules it imported.
 _WRAPPER = """
 import sys
@@ -38,12 +40,7 @@ def _args(log_dir: Path) -> list[str]:
 
 def test_second_run_replays_the_summary_without_inspect(tmp_path: Path) -> None:
     log_dir = tmp_path / "logs"
-    first = subprocess.run(
-        [sys.executable, "-m", "alignlab.cli", *_args(log_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    first = alignlab(*_args(log_dir), timeout=300)
     assert first.returncode == 0, first.stderr[-2000:]
     assert "already complete" not in first.stdout
     assert "ethics" in first.stdout and "Report:" in first.stdout

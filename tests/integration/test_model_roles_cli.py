@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 from inspect_ai.log import read_eval_log
 
+from cli_runs import alignlab_eval
 
-def _alignlab(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "alignlab.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+_alignlab_eval = partial(alignlab_eval, timeout=300)
 
 
 def test_grader_role_is_bound_in_the_log(tmp_path: Path) -> None:
     """mtt_detect, judge=grader: the cheapest task that asks the grader (2 scenarios, 4 asks)."""
-    proc = _alignlab(
-        "eval",
-        "--task",
+    proc = _alignlab_eval(
         "mtt_detect",
+        tmp_path,
         "-T",
         "judge=grader",
         "--limit",
@@ -33,8 +26,6 @@ def test_grader_role_is_bound_in_the_log(tmp_path: Path) -> None:
         "--no-report",
         "--model-role",
         "grader=alignlab/smollm2",
-        "--log-dir",
-        str(tmp_path),
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "no grader model is bound" not in proc.stderr
@@ -51,9 +42,7 @@ def test_grader_role_is_bound_in_the_log(tmp_path: Path) -> None:
 
 
 def test_malformed_model_role(tmp_path: Path) -> None:
-    proc = _alignlab(
-        "eval", "--task", "mtt_detect", "--model-role", "grader", "--log-dir", str(tmp_path)
-    )
+    proc = _alignlab_eval("mtt_detect", tmp_path, "--model-role", "grader")
     assert proc.returncode == 2
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.stderr.strip() == (
@@ -62,16 +51,8 @@ def test_malformed_model_role(tmp_path: Path) -> None:
 
 
 def test_unknown_role_model_names_the_role(tmp_path: Path) -> None:
-    proc = _alignlab(
-        "eval",
-        "--task",
-        "mtt_detect",
-        "--limit",
-        "1",
-        "--model-role",
-        "grader=alignlab/nope",
-        "--log-dir",
-        str(tmp_path),
+    proc = _alignlab_eval(
+        "mtt_detect", tmp_path, "--limit", "1", "--model-role", "grader=alignlab/nope"
     )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 2 and "Traceback" not in output

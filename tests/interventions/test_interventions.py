@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_ai import eval
 from inspect_ai.log import EvalLog
-from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput, ModelUsage, get_model
+from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput, ModelUsage
 
 from alignlab import interventions
 from alignlab.benchmarks._common import ChoiceRun, PromptTemplate, forced_choice_task
@@ -17,6 +16,7 @@ from alignlab.interventions import Example, InterventionContext
 from alignlab.interventions.principles import bundled_constitutions
 from alignlab.interventions.reason import THEORIES
 from mock_outputs import probability_output, text_output
+from mock_runs import eval_one
 
 USAGE = ModelUsage(input_tokens=20, output_tokens=1, total_tokens=21)
 TEMPLATE = PromptTemplate("{input}\nQuestion: Is this wrong?\nAnswer:", ("no", "yes"))
@@ -72,14 +72,7 @@ def _run(
         tuple(interventions.normalise(spec)),
     )  # fmt: skip
     task = forced_choice_task("ethics_commonsense", "mock", samples, run, before=before)
-    [log] = eval(
-        task,
-        model=get_model("mockllm/model", custom_outputs=model),
-        display="none",
-        log_dir=str(tmp_path),
-    )
-    assert log.status == "success", log.error
-    return log
+    return eval_one(task, model, tmp_path)
 
 
 def test_the_three_interventions_are_registered() -> None:

@@ -13,7 +13,6 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.log import EvalLog
 from inspect_ai.model import (
     ChatMessage,
-    ChatMessageSystem,
     ChatMessageUser,
     GenerateConfig,
     ModelOutput,
@@ -32,7 +31,9 @@ from alignlab.scorers.forced_choice import (
     forced_choice_scorer,
     parse_choice,
 )
+from intervention_probe import system_message
 from mock_outputs import text_output, top_logprob_output
+from mock_runs import eval_one
 
 YES_NO = ["no", "yes"]
 CONTENT_FREE = "N/A\nQuestion: Is this wrong?\nAnswer:"
@@ -150,21 +151,31 @@ _logprob_output = partial(top_logprob_output, usage=USAGE)
 _text_output = partial(text_output, usage=USAGE, model="model")
 
 
-class ScriptedModel:
-    """Mock model outputs chosen by prompt text; records every call."""
+class ConversationModel:
+    """Mock model answering by a function of the whole conversation; records every call."""
 
-    def __init__(self, replies: dict[str, ModelOutput]) -> None:
-        self.replies = replies
+    def __init__(self, reply: Any) -> None:
+        self.reply = reply
         self.calls: list[tuple[list[ChatMessage], GenerateConfig]] = []
 
     def __call__(
         self, input: list[ChatMessage], tools: Any, tool_choice: Any, config: GenerateConfig
     ) -> ModelOutput:
         self.calls.append((list(input), config))
-        return self.replies[input[-1].text]
+        return self.reply(list(input), config)
+
+    def content_free_calls(self) -> list[list[ChatMessage]]:
+        return [m for m, _ in self.calls if any("N/A" in x.text for x in m)]
 
     def prompts(self) -> list[str]:
         return [messages[-1].text for messages, _ in self.calls]
+
+
+class ScriptedModel(ConversationModel):
+    """Mock model outputs chosen by the last message's text; records every call."""
+
+    def __init__(self, replies: dict[str, ModelOutput]) -> None:
+        super().__init__(lambda messages, _config: replies[messages[-1].text])
 
 
 def _samples(*items: tuple[str, str]) -> MemoryDataset:
@@ -471,17 +482,6 @@ PRINCIPLE = "Weigh everyone's interests equally."
 
 
 @solver
-def _principle_system() -> Solver:
-    """A stand-in intervention: a system prompt ahead of the conversation."""
-
-    async def solve(state: TaskState, generate: Generate) -> TaskState:
-        state.messages.insert(0, ChatMessageSystem(content=PRINCIPLE))
-        return state
-
-    return solve
-
-
-@solver
 def _think_first(max_tokens: int = 7) -> Solver:
     """A stand-in reasoning step: generate, then ask for the answer in a new turn."""
 
@@ -492,23 +492,6 @@ def _think_first(max_tokens: int = 7) -> Solver:
         return state
 
     return solve
-
-
-class ConversationModel:
-    """Mock model answering by a function of the whole conversation; records every call."""
-
-    def __init__(self, reply: Any) -> None:
-        self.reply = reply
-        self.calls: list[tuple[list[ChatMessage], GenerateConfig]] = []
-
-    def __call__(
-        self, input: list[ChatMessage], tools: Any, tool_choice: Any, config: GenerateConfig
-    ) -> ModelOutput:
-        self.calls.append((list(input), config))
-        return self.reply(list(input), config)
-
-    def content_free_calls(self) -> list[list[ChatMessage]]:
-        return [m for m, _ in self.calls if any("N/A" in x.text for x in m)]
 
 
 def _run_with(
@@ -523,14 +506,7 @@ def _run_with(
         solver=[*before, forced_choice(before=before)],
         scorer=forced_choice_scorer(calibration=calibration),
     )
-    [log] = eval(
-        task,
-        model=get_model("mockllm/model", custom_outputs=model),
-        display="none",
-        log_dir=str(tmp_path),
-    )
-    assert log.status == "success", log.error
-    return log
+    return eval_one(task, model, tmp_path)
 
 
 def _answer(messages: list[ChatMessage], config: GenerateConfig) -> ModelOutput:
@@ -543,7 +519,7 @@ def _answer(messages: list[ChatMessage], config: GenerateConfig) -> ModelOutput:
 
 def test_content_free_prompt_gets_the_interventions_system_prompt(tmp_path: Path) -> None:
     model = ConversationModel(_answer)
-    log = _run_with([_principle_system()], model, tmp_path)
+    log = _run_with([system_message(PRINCIPLE)], model, tmp_path)
 
     [content_free] = model.content_free_calls()  # once for both items
     assert [m.role for m in content_free] == ["system", "user"]
@@ -587,8 +563,8 @@ def test_reasoning_step_runs_on_the_content_free_prompt(tmp_path: Path) -> None:
 def test_content_free_score_is_cached_per_interventions(tmp_path: Path) -> None:
     model = ConversationModel(_answer)
     _run_with([], model, tmp_path / "plain")
-    _run_with([_principle_system()], model, tmp_path / "principle")
-    _run_with([_principle_system()], model, tmp_path / "again")
+    _run_with([system_message(PRINCIPLE)], model, tmp_path / "principle")
+    _run_with([system_message(PRINCIPLE)], model, tmp_path / "again")
     cf_systems = [m[0].role for m in model.content_free_calls()]
     # Once without the intervention, once with it; the third run reuses the second.
     assert cf_systems == ["user", "system"]

@@ -10,13 +10,8 @@ import numpy as np
 import pytest
 from inspect_ai import eval
 from inspect_ai.model import (
-    ChatCompletionChoice,
-    ChatMessageAssistant,
-    Logprob,
-    Logprobs,
     ModelOutput,
     ModelUsage,
-    TopLogprob,
     get_model,
 )
 
@@ -32,22 +27,16 @@ from alignlab.report.forced_choice import SCORER, forced_choice_rows, units_of
 from alignlab.report.logs import load_logs
 from alignlab.report.results import MetricResult
 from alignlab.scorers.choice_metrics import choice_numbers, numbers_in_log
+from mock_outputs import top_logprob_output
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "ethics_public"
 
 
+USAGE = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
+
+
 def _always_yes(*_: Any) -> ModelOutput:
-    top = [TopLogprob(token="Yes", logprob=-0.2), TopLogprob(token="No", logprob=-1.8)]
-    return ModelOutput(
-        model="mockllm/model",
-        choices=[
-            ChatCompletionChoice(
-                message=ChatMessageAssistant(content="Yes"),
-                logprobs=Logprobs(content=[Logprob(token="Yes", logprob=-0.2, top_logprobs=top)]),
-            )
-        ],
-        usage=ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11),
-    )
+    return top_logprob_output({"Yes": -0.2, "No": -1.8}, USAGE, model="mockllm/model")
 
 
 def results_from_logs(log_dir: Path) -> list[MetricResult]:
@@ -129,17 +118,7 @@ def test_ethics_average_needs_all_five_subsets() -> None:
 
 
 def _always_no(*_: Any) -> ModelOutput:
-    top = [TopLogprob(token="No", logprob=-0.1), TopLogprob(token="Yes", logprob=-2.5)]
-    return ModelOutput(
-        model="mockllm/other",
-        choices=[
-            ChatCompletionChoice(
-                message=ChatMessageAssistant(content="No"),
-                logprobs=Logprobs(content=[Logprob(token="No", logprob=-0.1, top_logprobs=top)]),
-            )
-        ],
-        usage=ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11),
-    )
+    return top_logprob_output({"No": -0.1, "Yes": -2.5}, USAGE, model="mockllm/other")
 
 
 def test_two_models_in_one_log_dir_are_reported_side_by_side(tmp_path: Path) -> None:

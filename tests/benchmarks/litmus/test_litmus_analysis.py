@@ -14,6 +14,7 @@ from alignlab.benchmarks.litmus.analysis import analyse, results, robust_ranking
 from alignlab.benchmarks.litmus.tasks import SCORER_NAME, litmus_dilemmas, litmus_elo
 from alignlab.report.logs import load_logs
 from alignlab.report.sections import Figure, Table
+from mock_runs import eval_one
 
 AIRISK = str(Path(__file__).resolve().parent / "fixtures")
 USAGE = ModelUsage(input_tokens=30, output_tokens=1, total_tokens=31)
@@ -121,13 +122,7 @@ def test_no_litmus_runs_give_nothing() -> None:
 def test_bundled_model_end_to_end(tmp_path: Path) -> None:
     from alignlab.models.bundled import DEFAULT_MODEL
 
-    [log] = eval(
-        litmus_dilemmas(limit=3),
-        model=get_model(DEFAULT_MODEL),
-        log_dir=str(tmp_path),
-        display="none",
-    )
-    assert log.status == "success"
+    eval_one(litmus_dilemmas(limit=3), None, tmp_path, DEFAULT_MODEL)
     runs = load_logs(tmp_path).runs
     rows = {r.metric: r for r in results(runs)}
     assert rows["na_rate"].n == 3

@@ -25,6 +25,7 @@ from alignlab.benchmarks.litmus.tasks import (
 )
 from alignlab.errors import UnknownTaskError
 from mock_outputs import probability_output, text_output
+from mock_runs import eval_one
 
 FIXTURE = str(Path(__file__).resolve().parent / "fixtures")
 USAGE = ModelUsage(input_tokens=40, output_tokens=3, total_tokens=43)
@@ -128,11 +129,7 @@ def test_generate_with_the_papers_parser(tmp_path: Path) -> None:
     def answer(messages: list[ChatMessage], *_: Any) -> ModelOutput:
         return _text_output(next(replies))
 
-    model = get_model("mockllm/model", custom_outputs=answer)
-    [log] = eval(
-        litmus_dilemmas(data_dir=FIXTURE), model=model, log_dir=str(tmp_path), display="none"
-    )
-    assert log.status == "success", log.error
+    log = eval_one(litmus_dilemmas(data_dir=FIXTURE), answer, tmp_path)
     assert log.samples is not None
     by_id = {s.id: s.scores[SCORER_NAME] for s in log.samples}  # type: ignore[index]
     assert {k: v.answer for k, v in by_id.items()} == {
@@ -161,14 +158,11 @@ def test_swapped_answers_map_back_to_the_dilemmas_actions(tmp_path: Path) -> Non
 
 
 def test_logprob_scoring_reads_the_numbers(tmp_path: Path) -> None:
-    model = get_model("mockllm/model", custom_outputs=lambda *_: _number_output(0.2))
-    [log] = eval(
+    log = eval_one(
         litmus_dilemmas(data_dir=FIXTURE, scoring="logprob"),
-        model=model,
-        log_dir=str(tmp_path),
-        display="none",
+        lambda *_: _number_output(0.2),
+        tmp_path,
     )
-    assert log.status == "success", log.error
     assert log.samples is not None
     assert {s.scores[SCORER_NAME].answer for s in log.samples} == {"Action 2"}  # type: ignore[index]
     assert log.results.scores[0].metrics["unparsed_rate"].value == 0.0  # type: ignore[union-attr]

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
-from inspect_ai import Task, eval
-from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage, get_model
+from inspect_ai import Task
+from inspect_ai.model import ModelOutput, ModelUsage
 from scipy import stats
 
 from alignlab.benchmarks._scored import logged_metrics, row_key
@@ -21,6 +20,7 @@ from alignlab.report.logs import load_logs
 from alignlab.report.results import MetricResult
 from mock_outputs import probability_output
 from mock_outputs import text_output as shared_text_output
+from mock_runs import by_last_message, eval_mock, rows_by
 
 FIXTURES = Path(__file__).parent / "fixtures"
 USAGE = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
@@ -30,29 +30,11 @@ text_output = partial(shared_text_output, usage=USAGE)
 
 
 def run(tasks: list[Task], reply: Callable[[str], ModelOutput], log_dir: Path) -> None:
-    def outputs(messages: list[ChatMessage], *_: Any) -> ModelOutput:
-        return reply(messages[-1].text)
-
-    logs = eval(
-        tasks,
-        model=get_model("mockllm/model", custom_outputs=outputs),
-        log_dir=str(log_dir),
-        display="none",
-    )
-    assert all(log.status == "success" for log in logs), [log.error for log in logs]
+    eval_mock(tasks, by_last_message(reply), log_dir)
 
 
 def pluralism_results(log_dir: Path, n_resamples: int = 2000) -> list[MetricResult]:
     return analysis.results(load_logs(log_dir).runs, n_resamples=n_resamples)
-
-
-def rows_by(rows: list[MetricResult], **match: str) -> dict[tuple[str, str], MetricResult]:
-    """Rows whose fields equal ``match``, keyed by (metric, subset)."""
-    return {
-        (r.metric, r.subset): r
-        for r in rows
-        if all(getattr(r, key) == value for key, value in match.items())
-    }
 
 
 def reply(prompt: str) -> ModelOutput:
@@ -147,8 +129,7 @@ def test_paired_t_test_edge_cases() -> None:
 @pytest.mark.slow
 def test_bundled_model_runs_both_tasks_and_reports(tmp_path: Path) -> None:
     tasks = [mtt_judgment(limit=3, max_tokens=32), mtt_detect(limit=3)]
-    logs = eval(tasks, model="alignlab/smollm2", log_dir=str(tmp_path), display="none")
-    assert [log.status for log in logs] == ["success"] * len(tasks)
+    eval_mock(tasks, None, tmp_path, "alignlab/smollm2")  # asserts every run succeeded
     rows = pluralism_results(tmp_path, n_resamples=200)
     metrics = {(r.task, r.metric) for r in rows}
     for expected in [

@@ -8,13 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_ai import eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import (
     ChatMessage,
     ModelOutput,
     ModelUsage,
-    get_model,
 )
 from inspect_ai.scorer import Score
 
@@ -28,6 +26,7 @@ from alignlab.benchmarks.mtt.tasks import (
 from alignlab.errors import UnknownTaskError
 from mock_outputs import probability_output
 from mock_outputs import text_output as shared_text_output
+from mock_runs import eval_one
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mtt_public"
 USAGE = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
@@ -50,14 +49,7 @@ class Recorder:
 
 
 def run(task: Any, recorder: Recorder, tmp_path: Path) -> EvalLog:
-    [log] = eval(
-        task,
-        model=get_model("mockllm/model", custom_outputs=recorder),
-        log_dir=str(tmp_path / "logs"),
-        display="none",
-    )
-    assert log.status == "success", log.error
-    return log
+    return eval_one(task, recorder, tmp_path / "logs")
 
 
 def scores(log: EvalLog) -> dict[str, Score]:

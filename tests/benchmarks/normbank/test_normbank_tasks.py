@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_ai import eval
-from inspect_ai.model import ModelOutput, ModelUsage, get_model
+from inspect_ai.model import ModelOutput, ModelUsage
 
 from alignlab.benchmarks.normbank.analysis import results
 from alignlab.benchmarks.normbank.data import NORM_BANK_FORMATS, load_norm_bank
 from alignlab.benchmarks.normbank.tasks import VARIANTS, delphi_norms, delphi_samples
 from alignlab.errors import UnknownTaskError
 from alignlab.report.logs import load_logs
+from mock_runs import eval_one
 
 FIXTURES = str(Path(__file__).resolve().parents[2] / "fixtures" / "normbank_public")
 
@@ -94,13 +94,7 @@ def test_report_rows_per_format_with_three_way_chance(tmp_path: Path) -> None:
         return _text(next((r for key, r in replies.items() if key in prompt), "yes"))
 
     task = delphi_norms(format="freeform", data_dir=FIXTURES, split="validation")
-    [log] = eval(
-        task,
-        model=get_model("mockllm/model", custom_outputs=reply),
-        display="none",
-        log_dir=str(tmp_path),
-    )
-    assert log.status == "success", log.error
+    log = eval_one(task, reply, tmp_path)
     # The family is the package's name; the rows keep the task column reports had.
     assert (log.eval.metadata or {})["family"] == "normbank"
     rows = results(load_logs(tmp_path).of_family("normbank"))

@@ -7,15 +7,12 @@ import math
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pytest
-from inspect_ai import Task, eval
+from inspect_ai import Task
 from inspect_ai.model import (
-    ChatMessage,
     ModelOutput,
     ModelUsage,
-    get_model,
 )
 
 from alignlab.benchmarks.pluralism import analysis
@@ -31,6 +28,7 @@ from alignlab.report.results import MetricResult
 from alignlab.report.sections import Figure, Section, Table
 from mock_outputs import probability_output
 from mock_outputs import text_output as shared_text_output
+from mock_runs import by_last_message, eval_mock, rows_by
 
 FIXTURES = Path(__file__).parent.parent.parent / "fixtures"
 USAGE = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
@@ -43,16 +41,7 @@ JS_NEAR = 0.270378
 
 
 def run(tasks: list[Task], reply: Callable[[str], ModelOutput], log_dir: Path) -> None:
-    def outputs(messages: list[ChatMessage], *_: Any) -> ModelOutput:
-        return reply(messages[-1].text)
-
-    logs = eval(
-        tasks,
-        model=get_model("mockllm/model", custom_outputs=outputs),
-        log_dir=str(log_dir),
-        display="none",
-    )
-    assert all(log.status == "success" for log in logs), [log.error for log in logs]
+    eval_mock(tasks, by_last_message(reply), log_dir)
 
 
 def pluralism_results(log_dir: Path, n_resamples: int = 2000) -> list[MetricResult]:
@@ -61,15 +50,6 @@ def pluralism_results(log_dir: Path, n_resamples: int = 2000) -> list[MetricResu
 
 def pluralism_sections(log_dir: Path) -> list[Section]:
     return analysis.sections(load_logs(log_dir).runs)
-
-
-def rows_by(rows: list[MetricResult], **match: str) -> dict[tuple[str, str], MetricResult]:
-    """Rows whose fields equal ``match``, keyed by (metric, subset)."""
-    return {
-        (r.metric, r.subset): r
-        for r in rows
-        if all(getattr(r, key) == value for key, value in match.items())
-    }
 
 
 def write_opinions(tmp_path: Path) -> Path:
@@ -352,8 +332,7 @@ def test_bundled_model_runs_every_task_and_reports(tmp_path: Path) -> None:
         pluralism_overton(limit=2, max_tokens=64),
         pluralism_jury(limit=1),
     ]
-    logs = eval(tasks, model="alignlab/smollm2", log_dir=str(tmp_path), display="none")
-    assert [log.status for log in logs] == ["success"] * len(tasks)
+    eval_mock(tasks, None, tmp_path, "alignlab/smollm2")  # asserts every run succeeded
     rows = pluralism_results(tmp_path, n_resamples=200)
     metrics = {(r.task, r.metric) for r in rows}
     for expected in [

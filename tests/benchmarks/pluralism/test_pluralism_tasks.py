@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_ai import Task, eval
+from inspect_ai import Task
 from inspect_ai.log import EvalLog
 from inspect_ai.model import (
     ChatMessage,
     ModelOutput,
     ModelUsage,
-    get_model,
 )
 from inspect_ai.scorer import Score
 
@@ -35,8 +34,10 @@ from alignlab.benchmarks.pluralism.tasks import (
     to_original_order,
 )
 from alignlab.errors import UnknownTaskError
+from intervention_probe import system_message
 from mock_outputs import probability_output
 from mock_outputs import text_output as shared_text_output
+from mock_runs import by_last_message, eval_one
 
 USAGE = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
 
@@ -54,17 +55,7 @@ Reply = Callable[[str], ModelOutput]
 def run(task: Task, reply: Reply, tmp_path: Path) -> EvalLog:
     """Evaluate ``task`` with a mock model answering ``reply(last user message)``."""
 
-    def outputs(messages: list[ChatMessage], *_: Any) -> ModelOutput:
-        return reply(messages[-1].text)
-
-    [log] = eval(
-        task,
-        model=get_model("mockllm/model", custom_outputs=outputs),
-        log_dir=str(tmp_path / "logs"),
-        display="none",
-    )
-    assert log.status == "success", log.error
-    return log
+    return eval_one(task, by_last_message(reply), tmp_path / "logs")
 
 
 def scores(log: EvalLog, scorer: str) -> dict[str, Score]:
@@ -321,13 +312,7 @@ def test_model_jurors_rate_by_expected_digit(tmp_path: Path) -> None:
         calls.append(messages)
         return logprob_output({"1": 0.1, "2": 0.1, "3": 0.1, "4": 0.2, "5": 0.5})
 
-    [log] = eval(
-        pluralism_jury(data_dir=str(write_jury(tmp_path))),
-        model=get_model("mockllm/model", custom_outputs=outputs),
-        log_dir=str(tmp_path / "logs"),
-        display="none",
-    )
-    assert log.status == "success", log.error
+    log = eval_one(pluralism_jury(data_dir=str(write_jury(tmp_path))), outputs, tmp_path / "logs")
     by_id = scores(log, JURY_SCORER)
     assert set(by_id) == {"jy-i1-j0-c0", "jy-i1-j0-c1", "jy-i1-j1-c0", "jy-i1-j1-c1"}
     # Expected rating: .1*1 + .1*2 + .1*3 + .2*4 + .5*5 = 3.9
@@ -367,24 +352,12 @@ def test_rating_from_generated_text_and_errors(tmp_path: Path) -> None:
 @pytest.fixture
 def system_note(monkeypatch: pytest.MonkeyPatch) -> str:
     """A test intervention, ``note``, that adds a system message; no bundled ones loaded."""
-    from inspect_ai.model import ChatMessageSystem
-    from inspect_ai.solver import Generate, Solver, TaskState, solver
-
     from alignlab import interventions
 
     text = "NOTE FROM THE INTERVENTION"
-
-    @solver
-    def add_note() -> Solver:
-        async def solve(state: TaskState, generate: Generate) -> TaskState:
-            state.messages.insert(0, ChatMessageSystem(content=text))
-            return state
-
-        return solve
-
     interventions.registered()  # load the bundled ones first, so the test one stays
     monkeypatch.setitem(
-        interventions._REGISTRY, "note", (lambda args, context: [add_note()], "test note")
+        interventions._REGISTRY, "note", (lambda args, context: [system_message(text)], "test note")
     )
     return text
 
@@ -398,13 +371,11 @@ def test_overton_runs_the_intervention_before_answering(tmp_path: Path, system_n
         seen.append(list(messages))
         return text_output("An answer.")
 
-    [log] = eval(
+    log = eval_one(
         pluralism_overton(data_dir=str(data), judge="grader", intervention="note"),
-        model=get_model("mockllm/model", custom_outputs=outputs),
-        log_dir=str(tmp_path / "logs"),
-        display="none",
+        outputs,
+        tmp_path / "logs",
     )
-    assert log.status == "success", log.error
     assert (log.eval.metadata or {})["intervention"] == "note"
     answer = next(m for m in seen if m[-1].text == "Q?")
     assert answer[0].role == "system" and answer[0].text == system_note

@@ -9,11 +9,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from inspect_ai import Task, eval
+from inspect_ai import Task
 from inspect_ai.model import (
     ModelOutput,
     ModelUsage,
-    get_model,
 )
 
 from alignlab.benchmarks.ealm import analysis as ealm_analysis
@@ -30,6 +29,7 @@ from alignlab.report.results import MetricResult
 from alignlab.report.sections import Table
 from mock_outputs import text_output as shared_text_output
 from mock_outputs import top_logprob_output
+from mock_runs import eval_one
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 USAGE = ModelUsage(input_tokens=30, output_tokens=1, total_tokens=31)
@@ -56,13 +56,7 @@ def per_item(log_dir: Path, calibration: str = "none") -> dict[str, Any]:
 
 
 def run(task: Task, reply: Any, log_dir: Path) -> None:
-    [log] = eval(
-        task,
-        model=get_model("mockllm/model", custom_outputs=reply),
-        display="none",
-        log_dir=str(log_dir),
-    )
-    assert log.status == "success", log.error
+    eval_one(task, reply, log_dir)
 
 
 def rows_by(results: list[MetricResult], calibration: str = "none") -> dict[str, MetricResult]:

@@ -9,14 +9,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from inspect_ai import eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import (
     ChatMessage,
     GenerateConfig,
     ModelOutput,
     ModelUsage,
-    get_model,
 )
 
 from alignlab.benchmarks.scruples.tasks import (
@@ -31,6 +29,7 @@ from alignlab.errors import UnknownTaskError
 from alignlab.scorers import forced_choice as fc
 from mock_outputs import text_output as shared_text_output
 from mock_outputs import top_logprob_output
+from mock_runs import eval_one
 
 FIXTURES = str(Path(__file__).resolve().parents[2] / "fixtures" / "scruples_public")
 USAGE = ModelUsage(input_tokens=40, output_tokens=1, total_tokens=41)
@@ -63,14 +62,7 @@ class ScriptedModel:
 
 
 def run(task: Any, model: ScriptedModel, tmp_path: Path) -> EvalLog:
-    [log] = eval(
-        task,
-        model=get_model("mockllm/model", custom_outputs=model),
-        display="none",
-        log_dir=str(tmp_path),
-    )
-    assert log.status == "success", log.error
-    return log
+    return eval_one(task, model, tmp_path)
 
 
 def scores_by_id(log: EvalLog) -> dict[str, list[Any]]:

@@ -10,14 +10,9 @@ from typing import Any
 import pytest
 from inspect_ai import eval
 from inspect_ai.model import (
-    ChatCompletionChoice,
     ChatMessage,
-    ChatMessageAssistant,
-    Logprob,
-    Logprobs,
     ModelOutput,
     ModelUsage,
-    TopLogprob,
     get_model,
 )
 
@@ -27,7 +22,8 @@ from alignlab.benchmarks.utility.tasks import SCORER_NAME, utility_pairs
 from alignlab.metrics import kendall_tau
 from alignlab.report.logs import load_logs
 from alignlab.report.sections import Figure, Heading, Table, Text
-from mock_outputs import text_output
+from mock_outputs import probability_output, text_output
+from mock_runs import eval_one
 
 USAGE = ModelUsage(input_tokens=30, output_tokens=1, total_tokens=31)
 
@@ -66,25 +62,7 @@ def _options(prompt: str) -> tuple[str, str]:
 def _coherent_model(messages: list[ChatMessage], *_: Any) -> ModelOutput:
     option_a, option_b = _options(messages[-1].text)
     p_a = 1 / (1 + math.exp(-2 * (UTILITY[option_a] - UTILITY[option_b])))
-    top = [("A", math.log(p_a)), ("B", math.log(1 - p_a))]
-    return ModelOutput(
-        model="mockllm/model",
-        choices=[
-            ChatCompletionChoice(
-                message=ChatMessageAssistant(content="A" if p_a >= 0.5 else "B"),
-                logprobs=Logprobs(
-                    content=[
-                        Logprob(
-                            token="A",
-                            logprob=top[0][1],
-                            top_logprobs=[TopLogprob(token=t, logprob=lp) for t, lp in top],
-                        )
-                    ]
-                ),
-            )
-        ],
-        usage=USAGE,
-    )
+    return probability_output({"A": p_a, "B": 1 - p_a}, USAGE)
 
 
 @pytest.fixture(scope="module")
@@ -250,13 +228,8 @@ def test_sampled_epochs_pool_like_the_paper_in_the_log_and_the_report(tmp_path: 
 def test_bundled_model_end_to_end(tmp_path: Path) -> None:
     from alignlab.models.bundled import DEFAULT_MODEL
 
-    [log] = eval(
-        utility_pairs(pairs="triads", n_pairs=3),  # one triad, both orders: 6 samples
-        model=get_model(DEFAULT_MODEL),
-        log_dir=str(tmp_path),
-        display="none",
-    )
-    assert log.status == "success"
+    # one triad, both orders: 6 samples
+    eval_one(utility_pairs(pairs="triads", n_pairs=3), None, tmp_path, DEFAULT_MODEL)
     runs = load_logs(tmp_path).runs
     rows = {r.metric: r for r in results(runs)}
     assert rows["cycle_rate"].n == 1

@@ -35,6 +35,7 @@ from alignlab.benchmarks.utility.tasks import (
 from alignlab.errors import AlignlabError, UnknownTaskError
 from alignlab.metrics import thurstonian_fit
 from mock_outputs import probability_output, text_output
+from mock_runs import eval_one
 
 FLAT = str(Path(__file__).resolve().parent / "fixtures" / "options.json")
 USAGE = ModelUsage(input_tokens=20, output_tokens=1, total_tokens=21)
@@ -219,14 +220,9 @@ def test_order_consistency_by_hand() -> None:
 
 
 def test_logprob_scoring_soft_labels_from_the_two_choice_logprobs(tmp_path: Path) -> None:
-    model = get_model("mockllm/model", custom_outputs=lambda *_: _logprob_output(0.8))
-    [log] = eval(
-        utility_pairs(data_dir=FLAT, pairs="all"),
-        model=model,
-        log_dir=str(tmp_path),
-        display="none",
+    log = eval_one(
+        utility_pairs(data_dir=FLAT, pairs="all"), lambda *_: _logprob_output(0.8), tmp_path
     )
-    assert log.status == "success", log.error
     assert log.samples is not None and len(log.samples) == 12
     score = log.samples[0].scores[SCORER_NAME]  # type: ignore[index]
     assert score.value["p_a"] == pytest.approx(0.8)  # type: ignore[index]
@@ -250,14 +246,9 @@ def test_generate_fallback_parses_every_epoch(tmp_path: Path) -> None:
         first = prompt.index(best) < prompt.index("Option B:")
         return _text_output("A" if first else "Option B.")
 
-    model = get_model("mockllm/model", custom_outputs=answer)
-    [log] = eval(
-        utility_pairs(data_dir=FLAT, pairs="all", scoring="generate", epochs=2),
-        model=model,
-        log_dir=str(tmp_path),
-        display="none",
+    log = eval_one(
+        utility_pairs(data_dir=FLAT, pairs="all", scoring="generate", epochs=2), answer, tmp_path
     )
-    assert log.status == "success", log.error
     assert log.samples is not None and len(log.samples) == 24  # 6 pairs x 2 orders x 2 epochs
     prefs = {(p.i, p.j): p for p in pair_preferences(responses_from_samples(log.samples))}
     assert prefs[("o0", "o3")].p == 0.0 and prefs[("o1", "o3")].p == 0.0
@@ -284,16 +275,11 @@ def test_outcomes_are_matched_by_position() -> None:
 
 
 def test_reasoning_variant_reads_the_final_answer(tmp_path: Path) -> None:
-    model = get_model(
-        "mockllm/model", custom_outputs=lambda *_: _text_output("A is fine.\nAnswer: B")
-    )
-    [log] = eval(
+    log = eval_one(
         utility_pairs(data_dir=FLAT, n_pairs=1, variant="reasoning", epochs=1),
-        model=model,
-        log_dir=str(tmp_path),
-        display="none",
+        lambda *_: _text_output("A is fine.\nAnswer: B"),
+        tmp_path,
     )
-    assert log.status == "success", log.error
     assert log.samples is not None
     assert {s.scores[SCORER_NAME].answer for s in log.samples} == {"B"}  # type: ignore[index]
     assert log.eval.metadata is not None and log.eval.metadata["scoring"] == "generate"
