@@ -213,4 +213,3 @@ class HuggingFaceInProcessAPI(ModelAPI):
                 input_tokens=len(tokens), output_tokens=1, total_tokens=len(tokens) + 1
             ),
         )
-

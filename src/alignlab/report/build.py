@@ -3,7 +3,8 @@
 The logs are read once (:func:`~alignlab.report.logs.load_logs`). Each
 registered :class:`~alignlab.benchmarks.Benchmark` with an ``analysis`` module
 gets its family's runs: the module's ``results(runs)`` gives its rows and
-``sections(runs)``, where defined, its sections. Runs of tasks that belong to
+``sections(runs)`` and ``report_warnings(runs)``, where defined, its sections
+and its warnings. Runs of tasks that belong to
 no family (plain Inspect tasks, inspect_evals) get rows from the metrics
 Inspect stored in their logs. A family whose analysis fails, and every log
 that could not be read, becomes a warning in the page and on the terminal.
@@ -98,6 +99,9 @@ def _family_group(bench: Benchmark, runs: list[RunLog]) -> Group:
         make_sections = getattr(module, "sections", None)
         if make_sections is not None:
             sections = list(make_sections(runs))
+        make_warnings = getattr(module, "report_warnings", None)
+        if make_warnings is not None:
+            problems.extend(make_warnings(runs))
     except Exception as ex:  # keep the rest of the report
         problems.append(f"{bench.name} analysis failed: {type(ex).__name__}: {ex}")
     return Group(

@@ -14,6 +14,7 @@ the task has them, and ``auc`` of the answer log-odds for binary items.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from alignlab.metrics import chance_accuracy, chance_grouped_exact_match
@@ -79,6 +80,33 @@ def run_numbers(run: RunLog) -> dict[str, float]:
         n_choices=int(meta.get("n_choices") or 2),
         group_size=None if size is None else int(size),
     )
+
+
+def calibration_warnings(runs: Sequence[RunLog]) -> list[str]:
+    """One warning per run where contextual calibration was impossible for some items.
+
+    The contextual rows need a calibrated answer for every item, so such a
+    run has none; a run asked for ``calibration="contextual"`` also scored
+    those items on their raw answers (the scorer counts them as
+    ``calibration_fallbacks``). Runs where no item could be calibrated and
+    none was asked for (generate scoring) are not warned about.
+    """
+    out: list[str] = []
+    for run in runs:
+        units = units_of(run)
+        missing = sum(math.isnan(u.correct_calibrated) for u in units)
+        asked = run.args.get("calibration") == "contextual"
+        if not missing or (missing == len(units) and not asked):
+            continue
+        subset = subset_label(run)[0]
+        what = "no contextual rows are shown"
+        if asked:
+            what += "; those items were scored on their raw answers"
+        out.append(
+            f"{run.task} {subset} ({run.model}): contextual calibration was impossible for "
+            f"{missing} of {len(units)} items, so {what}"
+        )
+    return out
 
 
 def forced_choice_rows(

@@ -69,3 +69,10 @@ def mp_ethics_rows(run: RunLog) -> list[MetricResult]:
                 )
             )
     return rows
+
+
+def report_warnings(runs: Sequence[RunLog]) -> list[str]:
+    """Warnings with counts the report shows above this family's tables."""
+    from alignlab.report.forced_choice import calibration_warnings
+
+    return calibration_warnings(runs)

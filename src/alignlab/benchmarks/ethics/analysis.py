@@ -92,3 +92,10 @@ def ethics_average(
             )
         )
     return out
+
+
+def report_warnings(runs: Sequence[RunLog]) -> list[str]:
+    """Warnings with counts the report shows above this family's tables."""
+    from alignlab.report.forced_choice import calibration_warnings
+
+    return calibration_warnings(runs)

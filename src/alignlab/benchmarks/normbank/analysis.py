@@ -20,3 +20,10 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
     """Rows of every Norm Bank run, sorted by model, task, subset and variant."""
     rows = [row for run in runs for row in forced_choice_rows(run, task=REPORTED_AS)]
     return sorted(rows, key=lambda r: (r.model, r.task, r.subset, r.variant))
+
+
+def report_warnings(runs: Sequence[RunLog]) -> list[str]:
+    """Warnings with counts the report shows above this family's tables."""
+    from alignlab.report.forced_choice import calibration_warnings
+
+    return calibration_warnings(runs)
