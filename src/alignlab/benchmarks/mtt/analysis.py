@@ -13,16 +13,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from alignlab.benchmarks._scored import (
     Scored,
+    data_label,
     from_log_samples,
     log_order,
-    logged_metrics,
-    logged_values,
+    mean,
+    mean_ci,
     row_key,
+    run_rows,
+    scoring_of,
 )
 from alignlab.benchmarks.mtt import paper_metrics as pm
 from alignlab.benchmarks.mtt.features import FEATURES, text_features
@@ -50,12 +52,6 @@ DEPARTURE = (
 def kind_of(run: RunLog) -> str:
     """``judgment`` or ``detect``."""
     return str(run.metadata.get("kind") or "")
-
-
-def data_label(run: RunLog) -> str:
-    """``bundled``, or the name of the public data folder or file the run read."""
-    data = str(run.metadata.get("data") or "bundled")
-    return "bundled" if data == "bundled" else Path(data).name or data
 
 
 def scored(run: RunLog) -> list[Scored]:
@@ -97,20 +93,8 @@ def results(
         if not records:
             continue
         computed = pm.kind_rows(kind_of(run), records, run.metadata, n_resamples, seed)
-        if n_resamples == pm.N_RESAMPLES and seed == 0:
-            computed = logged_values(computed, logged_metrics(run.header, SCORER))
-        rows.extend(
-            replace(
-                r,
-                model=run.model,
-                task=run.task,
-                variant=str(run.metadata.get("variant") or "default"),
-                log_file=str(run.path),
-                data=data_label(run),
-                intervention=str(run.metadata.get("intervention") or "none"),
-            )
-            for r in computed
-        )
+        logged = n_resamples == pm.N_RESAMPLES and seed == 0
+        rows.extend(run_rows(run, computed, SCORER, logged))
     return rows
 
 
@@ -127,7 +111,7 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
         for run, records in chosen:
             if kind_of(run) != kind:
                 continue
-            blocks.append(Heading(_label(run, pm.scoring_of(records))))
+            blocks.append(Heading(_label(run, scoring_of(records))))
             unread = sum(float(s.value.get("unparsed", 0.0)) > 0 for s in records)
             if unread:
                 warnings.append(
@@ -136,10 +120,10 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
                 )
             if kind == "judgment":
                 agree = [float(s.value["correct_raw"]) for s in records]
-                low, high = pm.ci_of(agree, SECTION_RESAMPLES)
+                low, high = mean_ci(agree, SECTION_RESAMPLES)
                 blocks.append(
                     Text(
-                        f"Verdict agreement with the human majority: {num(pm.mean(agree))} "
+                        f"Verdict agreement with the human majority: {num(mean(agree))} "
                         f"{interval(low, high)} over {len(agree)} scenarios (chance 0.5)."
                     )
                 )
@@ -149,7 +133,7 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
                 blocks.append(
                     Text(
                         f"The judge ({run.metadata.get('judge')}) named the computer's text in "
-                        f"{num(pm.mean(correct))} of {len(correct)} pairs (both orders of "
+                        f"{num(mean(correct))} of {len(correct)} pairs (both orders of "
                         f"{len(correct) // 2} scenarios; chance 0.5); AUC of its log-odds for "
                         f"'B is the computer' {num(auc)} (chance 0.5)."
                     )
@@ -191,8 +175,8 @@ def _contrast_blocks(run: RunLog, records: Sequence[Scored]) -> tuple[list[Block
         rows.append(
             (
                 feature,
-                num(pm.mean(a)),
-                num(pm.mean(b)),
+                num(mean(a)),
+                num(mean(b)),
                 num(diff),
                 interval(low, high),
                 num(t),
