@@ -176,7 +176,12 @@ def scoring_of(scored: Sequence[Scored]) -> str:
 
 def kind_metric(kind_rows: KindRows, n_resamples: int) -> Metric:
     """The compute function of a family's Inspect ``@metric``: ``kind_rows`` over the scores,
-    the task kind and options read from the first score's metadata, rows flattened."""
+    the task kind and options read from the first score's metadata.
+
+    Each row ``metric[subset]`` (`` contextual`` appended for calibrated rows)
+    gives its value, with ``ci_low``, ``ci_high`` and ``n`` beside it
+    (:func:`flatten_rows`).
+    """
 
     def compute(scores: list[SampleScore]) -> dict[str, float]:
         scored = from_sample_scores(scores)
@@ -218,4 +223,16 @@ def run_rows(
             intervention=str(run.metadata.get("intervention") or "none"),
         )
         for r in computed
+    ]
+
+
+def uncomputed_warning(label: str, rows: Sequence[MetricResult]) -> list[str]:
+    """A warning naming the ``rows`` (of the run ``label``) whose value could not be computed
+    (shown as n/a); none when every value is finite."""
+    bad = [row_key(r) for r in rows if not math.isfinite(r.value)]
+    if not bad:
+        return []
+    return [
+        f"{label}: {len(bad)} of {len(rows)} rows could not be computed "
+        f"(shown as n/a): {', '.join(bad)}."
     ]

@@ -10,7 +10,6 @@ their samples).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -22,9 +21,9 @@ from alignlab.benchmarks._scored import (
     log_order,
     mean,
     mean_ci,
-    row_key,
     run_rows,
     scoring_of,
+    uncomputed_warning,
 )
 from alignlab.benchmarks.mtt import paper_metrics as pm
 from alignlab.benchmarks.mtt.features import FEATURES, text_features
@@ -201,11 +200,6 @@ def _contrast_blocks(run: RunLog, records: Sequence[Scored]) -> tuple[list[Block
 def uncomputed_rows_warning(run: RunLog, records: Sequence[Scored]) -> list[str]:
     """A warning naming the run's rows whose value could not be computed (shown as n/a)."""
     # The values do not depend on the bootstrap, so one resample is enough here.
-    rows = pm.kind_rows(kind_of(run), records, run.metadata, n_resamples=1)
-    bad = [row_key(r) for r in rows if not math.isfinite(r.value)]
-    if not bad:
-        return []
-    return [
-        f"{_label(run)}: {len(bad)} of {len(rows)} rows could not be computed "
-        f"(shown as n/a): {', '.join(bad)}."
-    ]
+    return uncomputed_warning(
+        _label(run), pm.kind_rows(kind_of(run), records, run.metadata, n_resamples=1)
+    )

@@ -329,11 +329,6 @@ def kind_rows(
 
 @metric
 def mtt_rows() -> Metric:
-    """The report's rows of a Moral Turing Test task, inside Inspect.
-
-    Each row ``metric[subset]`` (`` contextual`` appended for calibrated rows)
-    gives its value, with ``ci_low``, ``ci_high`` and ``n`` beside it. The
-    task kind and options come from the score metadata.
-    """
-
+    """The report's rows of a Moral Turing Test task, inside Inspect (keys: see
+    :func:`~alignlab.benchmarks._scored.kind_metric`)."""
     return kind_metric(kind_rows, N_RESAMPLES)

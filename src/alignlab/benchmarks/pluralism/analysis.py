@@ -24,9 +24,9 @@ from alignlab.benchmarks._scored import (
     from_log_samples,
     mean,
     mean_ci,
-    row_key,
     run_rows,
     scoring_of,
+    uncomputed_warning,
 )
 from alignlab.benchmarks.pluralism import paper_metrics as pm
 from alignlab.benchmarks.pluralism.tasks import (
@@ -468,11 +468,6 @@ WELFARE_RULES = pm.WELFARE_RULES
 def uncomputed_rows_warning(run: RunLog, records: Sequence[Scored]) -> list[str]:
     """A warning naming the run's rows whose value could not be computed (shown as n/a)."""
     # The values do not depend on the bootstrap, so one resample is enough here.
-    rows = pm.kind_rows(kind_of(run), records, run.metadata, n_resamples=1)
-    bad = [row_key(r) for r in rows if not math.isfinite(r.value)]
-    if not bad:
-        return []
-    return [
-        f"{_label(run)}: {len(bad)} of {len(rows)} rows could not be computed "
-        f"(shown as n/a): {', '.join(bad)}."
-    ]
+    return uncomputed_warning(
+        _label(run), pm.kind_rows(kind_of(run), records, run.metadata, n_resamples=1)
+    )

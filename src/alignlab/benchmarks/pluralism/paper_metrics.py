@@ -453,12 +453,7 @@ def kind_rows(
 
 @metric
 def pluralism_rows() -> Metric:
-    """The report's rows of a pluralism task, inside Inspect.
-
-    Each row ``metric[subset]`` (`` contextual`` appended for calibrated rows)
-    gives its value, with ``ci_low``, ``ci_high`` and ``n`` beside it. The
-    task kind and options (``kind``, ``judge``, ``threshold``, ``jurors``)
-    come from the score metadata.
-    """
-
+    """The report's rows of a pluralism task, inside Inspect (keys: see
+    :func:`~alignlab.benchmarks._scored.kind_metric`); the options read from the score
+    metadata are ``kind``, ``judge``, ``threshold`` and ``jurors``."""
     return kind_metric(kind_rows, N_RESAMPLES)
