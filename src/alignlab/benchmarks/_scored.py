@@ -226,6 +226,31 @@ def run_rows(
     ]
 
 
+def kind_results(
+    runs: Iterable[Any],
+    scored: Callable[[Any], Sequence[Scored]],
+    kind_rows: KindRows,
+    scorer: Callable[[Any], str],
+    n_resamples: int,
+    seed: int,
+    logged: bool,
+    model: Callable[[Any], str] | None = None,
+) -> list[MetricResult]:
+    """The rows of every run with scored samples: ``kind_rows`` over ``scored(run)`` for the
+    run's ``kind``, filled in by :func:`run_rows` (values from the log under ``scorer(run)``
+    when ``logged``; ``model(run)``, if given, names whom the rows belong to)."""
+    rows: list[MetricResult] = []
+    for run in runs:
+        records = scored(run)
+        if not records:
+            continue
+        kind = str(run.metadata.get("kind") or "")
+        computed = kind_rows(kind, records, run.metadata, n_resamples, seed)
+        who = None if model is None else model(run)
+        rows.extend(run_rows(run, computed, scorer(run), logged, who))
+    return rows
+
+
 def uncomputed_warning(label: str, rows: Sequence[MetricResult]) -> list[str]:
     """A warning naming the ``rows`` (of the run ``label``) whose value could not be computed
     (shown as n/a); none when every value is finite."""

@@ -18,10 +18,10 @@ from alignlab.benchmarks._scored import (
     Scored,
     data_label,
     from_log_samples,
+    kind_results,
     log_order,
     mean,
     mean_ci,
-    run_rows,
     scoring_of,
     uncomputed_warning,
 )
@@ -86,15 +86,10 @@ def results(
     :mod:`~alignlab.benchmarks.mtt.paper_metrics`): ``mtt_judgment`` ``agreement``;
     ``mtt_detect`` ``detect_accuracy`` and ``detect_auc``; both ``classifier_auc`` and
     ``length_diff``, ``hedge_rate_diff``, ``first_person_rate_diff`` (AI - human)."""
-    rows: list[MetricResult] = []
-    for run in _ours(runs):
-        records = scored(run)
-        if not records:
-            continue
-        computed = pm.kind_rows(kind_of(run), records, run.metadata, n_resamples, seed)
-        logged = n_resamples == pm.N_RESAMPLES and seed == 0
-        rows.extend(run_rows(run, computed, SCORER, logged))
-    return rows
+    logged = n_resamples == pm.N_RESAMPLES and seed == 0
+    return kind_results(
+        _ours(runs), scored, pm.kind_rows, lambda run: SCORER, n_resamples, seed, logged
+    )
 
 
 def sections(runs: Sequence[RunLog]) -> list[Section]:

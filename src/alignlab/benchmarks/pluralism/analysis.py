@@ -22,9 +22,9 @@ from alignlab.benchmarks._scored import (
     Scored,
     data_label,
     from_log_samples,
+    kind_results,
     mean,
     mean_ci,
-    run_rows,
     scoring_of,
     uncomputed_warning,
 )
@@ -86,15 +86,17 @@ def results(
     ``rules_agree`` and ``<rule>_pick_agreement``. Runs with no scored
     sample give no rows.
     """
-    rows: list[MetricResult] = []
-    for run in _ours(runs):
-        records = scored(run)
-        if not records:
-            continue
-        computed = pm.kind_rows(kind_of(run), records, run.metadata, n_resamples, seed)
-        logged = n_resamples == pm.N_RESAMPLES and seed == 0
-        rows.extend(run_rows(run, computed, SCORERS[kind_of(run)], logged, reported_model(run)))
-    return rows
+    logged = n_resamples == pm.N_RESAMPLES and seed == 0
+    return kind_results(
+        _ours(runs),
+        scored,
+        pm.kind_rows,
+        lambda run: SCORERS[kind_of(run)],
+        n_resamples,
+        seed,
+        logged,
+        reported_model,
+    )
 
 
 def sections(runs: Sequence[RunLog]) -> list[Section]:
