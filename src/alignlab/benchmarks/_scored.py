@@ -12,10 +12,16 @@ resamples, which depend on the order, agree between the two.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+from inspect_ai.scorer import Metric, SampleScore
+
+from alignlab.metrics import bootstrap_ci
 from alignlab.report.results import MetricResult
 
 ROW_FIELDS = ("ci_low", "ci_high", "n")
@@ -115,3 +121,143 @@ def logged_values(rows: Sequence[MetricResult], logged: Mapping[str, float]) -> 
             )
         )
     return out
+
+
+# --- shared by the families whose rows are means of per-unit values (mtt, pluralism) ------------
+
+KindRows = Callable[[str, Sequence[Scored], Mapping[str, Any], int, int], list[MetricResult]]
+"""``kind_rows(kind, scored, settings, n_resamples, seed)``: one run's report rows."""
+
+
+def mean(units: Sequence[float]) -> float:
+    """The mean of ``units``, NaN when there are none."""
+    return float(np.mean(units)) if len(units) else math.nan
+
+
+def mean_ci(units: Sequence[float], n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap 95% CI of the mean of ``units`` (NaN, NaN when there are none)."""
+    if not units:
+        return math.nan, math.nan
+    return bootstrap_ci(np.asarray(units, dtype=float), n_resamples=n_resamples, seed=seed)
+
+
+def mean_row(
+    subset: str,
+    metric: str,
+    units: Sequence[float],
+    n_resamples: int,
+    seed: int,
+    **fields: Any,
+) -> MetricResult:
+    """A report row over ``units`` (value: their mean, CI: bootstrap); model and task left blank
+    for the analysis to fill in."""
+    low, high = mean_ci(units, n_resamples, seed)
+    return MetricResult(
+        **{
+            "model": "",
+            "task": "",
+            "subset": subset,
+            "metric": metric,
+            "value": mean(units),
+            "ci_low": low,
+            "ci_high": high,
+            "n": len(units),
+            "units": tuple(float(u) for u in units),
+            "unparsed_rate": 0.0,
+            **fields,
+        }
+    )
+
+
+def scoring_of(scored: Sequence[Scored]) -> str:
+    """How the answers were read: the methods in the score metadata, joined by ``+``."""
+    return "+".join(sorted({str(s.metadata.get("method") or "unknown") for s in scored}))
+
+
+def kind_metric(kind_rows: KindRows, n_resamples: int) -> Metric:
+    """The compute function of a family's Inspect ``@metric``: ``kind_rows`` over the scores,
+    the task kind and options read from the first score's metadata.
+
+    Each row ``metric[subset]`` (`` contextual`` appended for calibrated rows)
+    gives its value, with ``ci_low``, ``ci_high`` and ``n`` beside it
+    (:func:`flatten_rows`).
+    """
+
+    def compute(scores: list[SampleScore]) -> dict[str, float]:
+        scored = from_sample_scores(scores)
+        if not scored:
+            return {}
+        settings = scored[0].metadata
+        rows = kind_rows(str(settings.get("kind")), scored, settings, n_resamples, 0)
+        return flatten_rows(rows)
+
+    return compute
+
+
+def data_label(run: Any) -> str:
+    """``bundled``, or the name of the public data folder or file the run read."""
+    data = str(run.metadata.get("data") or "bundled")
+    return "bundled" if data == "bundled" else Path(data).name or data
+
+
+def run_rows(
+    run: Any,
+    computed: Sequence[MetricResult],
+    scorer: str,
+    logged: bool,
+    model: str | None = None,
+) -> list[MetricResult]:
+    """One run's computed rows, with values taken from the log's metrics when ``logged`` (the
+    defaults the metric used), and model (``run.model`` unless given), task, variant, log file,
+    data and intervention filled in."""
+    if logged:
+        computed = logged_values(computed, logged_metrics(run.header, scorer))
+    return [
+        replace(
+            r,
+            model=run.model if model is None else model,
+            task=run.task,
+            variant=str(run.metadata.get("variant") or "default"),
+            log_file=str(run.path),
+            data=data_label(run),
+            intervention=str(run.metadata.get("intervention") or "none"),
+        )
+        for r in computed
+    ]
+
+
+def kind_results(
+    runs: Iterable[Any],
+    scored: Callable[[Any], Sequence[Scored]],
+    kind_rows: KindRows,
+    scorer: Callable[[Any], str],
+    n_resamples: int,
+    seed: int,
+    logged: bool,
+    model: Callable[[Any], str] | None = None,
+) -> list[MetricResult]:
+    """The rows of every run with scored samples: ``kind_rows`` over ``scored(run)`` for the
+    run's ``kind``, filled in by :func:`run_rows` (values from the log under ``scorer(run)``
+    when ``logged``; ``model(run)``, if given, names whom the rows belong to)."""
+    rows: list[MetricResult] = []
+    for run in runs:
+        records = scored(run)
+        if not records:
+            continue
+        kind = str(run.metadata.get("kind") or "")
+        computed = kind_rows(kind, records, run.metadata, n_resamples, seed)
+        who = None if model is None else model(run)
+        rows.extend(run_rows(run, computed, scorer(run), logged, who))
+    return rows
+
+
+def uncomputed_warning(label: str, rows: Sequence[MetricResult]) -> list[str]:
+    """A warning naming the ``rows`` (of the run ``label``) whose value could not be computed
+    (shown as n/a); none when every value is finite."""
+    bad = [row_key(r) for r in rows if not math.isfinite(r.value)]
+    if not bad:
+        return []
+    return [
+        f"{label}: {len(bad)} of {len(rows)} rows could not be computed "
+        f"(shown as n/a): {', '.join(bad)}."
+    ]

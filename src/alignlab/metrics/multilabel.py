@@ -73,11 +73,10 @@ def micro_f1(pred: ArrayLike, gold: ArrayLike, *, zero_division: float = 0.0) ->
         ValueError: on bad inputs (see :func:`exact_match_multilabel`) or a
             `zero_division` other than 0, 1 or NaN.
     """
-    _check_zero_division(zero_division)
-    predicted, wanted = _as_indicator_pair(pred, gold)
-    if predicted.shape[0] == 0:
+    counts = _f1_counts(pred, gold, zero_division)
+    if counts is None:
         return math.nan
-    true_pos, false_pos, false_neg = _confusion_counts(predicted, wanted)
+    true_pos, false_pos, false_neg = counts
     denominator = 2 * true_pos.sum() + false_pos.sum() + false_neg.sum()
     if denominator == 0:
         return float(zero_division)
@@ -114,11 +113,10 @@ def macro_f1(pred: ArrayLike, gold: ArrayLike, *, zero_division: float = 0.0) ->
         ValueError: on bad inputs (see :func:`exact_match_multilabel`) or a
             `zero_division` other than 0, 1 or NaN.
     """
-    _check_zero_division(zero_division)
-    predicted, wanted = _as_indicator_pair(pred, gold)
-    if predicted.shape[0] == 0:
+    counts = _f1_counts(pred, gold, zero_division)
+    if counts is None:
         return math.nan
-    true_pos, false_pos, false_neg = _confusion_counts(predicted, wanted)
+    true_pos, false_pos, false_neg = counts
     denominator = 2 * true_pos + false_pos + false_neg
     per_label = np.full(denominator.shape, float(zero_division))
     defined = denominator > 0
@@ -128,10 +126,15 @@ def macro_f1(pred: ArrayLike, gold: ArrayLike, *, zero_division: float = 0.0) ->
     return float(np.nanmean(per_label))
 
 
-def _confusion_counts(
-    predicted: NDArray[np.bool_], wanted: NDArray[np.bool_]
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Per-label true positives, false positives and false negatives."""
+def _f1_counts(
+    pred: ArrayLike, gold: ArrayLike, zero_division: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] | None:
+    """Per-label true positives, false positives and false negatives of checked inputs;
+    None when there are no items."""
+    _check_zero_division(zero_division)
+    predicted, wanted = _as_indicator_pair(pred, gold)
+    if predicted.shape[0] == 0:
+        return None
 
     def per_label(hits: NDArray[np.bool_]) -> NDArray[np.int64]:
         return np.asarray(hits.sum(axis=0), dtype=np.int64)

@@ -197,6 +197,23 @@ def _row(base: dict[str, Any], numbers: dict[str, float], key: str, **fields: An
     )
 
 
+def calibrated_row(
+    base: dict[str, Any], numbers: dict[str, float], metric: str, calibration: str, **fields: Any
+) -> MetricResult:
+    """The row of ``metric`` under ``calibration`` from a run's ``numbers`` (value and CI at
+    ``<metric>.<calibration>``, the unparsed rate at ``unparsed_rate.<calibration>``);
+    ``base``: the run's shared fields (:func:`row_fields`), ``fields``: the rest."""
+    return _row(
+        base,
+        numbers,
+        f"{metric}.{calibration}",
+        metric=metric,
+        unparsed_rate=numbers[f"unparsed_rate.{calibration}"],
+        calibration=calibration,
+        **fields,
+    )
+
+
 def _units(run: RunLog, numbers: dict[str, float]) -> dict[str, tuple[float, ...]]:
     """Per-unit scores behind each accuracy and exact-match number (read from the samples)."""
     import numpy as np

@@ -745,28 +745,23 @@ def _bar_chart(
             # Baselines are drawn per bar: they may differ between subsets (and,
             # with different item counts, between models); adjacent equal ones
             # join into one line across the group.
-            if r.chance is not None:
-                has_chance = True
-                ax.hlines(
-                    r.chance,
-                    x - width / 2,
-                    x + width / 2,
-                    colors=_CHANCE_COLOUR,
-                    linestyles="--",
-                    linewidth=1.4,
-                    zorder=4,
-                )
-            if r.majority is not None:
-                has_majority = True
-                ax.hlines(
-                    r.majority,
-                    x - width / 2,
-                    x + width / 2,
-                    colors=_MAJORITY_COLOUR,
-                    linestyles=":",
-                    linewidth=2,
-                    zorder=4,
-                )
+            has_chance |= r.chance is not None
+            has_majority |= r.majority is not None
+            baselines: tuple[tuple[float | None, str, Literal["--", ":"], float], ...] = (
+                (r.chance, _CHANCE_COLOUR, "--", 1.4),
+                (r.majority, _MAJORITY_COLOUR, ":", 2),
+            )
+            for value, colour, style, line_width in baselines:
+                if value is not None:
+                    ax.hlines(
+                        value,
+                        x - width / 2,
+                        x + width / 2,
+                        colors=colour,
+                        linestyles=style,
+                        linewidth=line_width,
+                        zorder=4,
+                    )
         ax.bar(xs, heights, width=width * 0.95, color=colours[model], zorder=2)
 
     ax.set_xticks(range(len(subsets)))

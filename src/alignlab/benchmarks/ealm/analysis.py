@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from alignlab.benchmarks.ealm.metrics import F1_METRICS, mp_ethics_numbers, question_of
-from alignlab.report.forced_choice import SCORER, forced_choice_rows, row_fields
+from alignlab.report.forced_choice import SCORER, calibrated_row, forced_choice_rows, row_fields
 from alignlab.report.logs import RunLog
 from alignlab.report.results import MetricResult
 from alignlab.scorers.choice_metrics import numbers_in_log
@@ -56,16 +56,13 @@ def mp_ethics_rows(run: RunLog) -> list[MetricResult]:
         for metric in F1_METRICS:
             key = f"{metric}.{calibration}"
             rows.append(
-                MetricResult(
-                    metric=metric,
-                    value=numbers[key],
-                    ci_low=numbers[f"{key}.ci_low"],
-                    ci_high=numbers[f"{key}.ci_high"],
-                    unparsed_rate=numbers[f"unparsed_rate.{calibration}"],
+                calibrated_row(
+                    base,
+                    numbers,
+                    metric,
+                    calibration,
                     chance=numbers[f"{key}.chance"],
                     majority=numbers[f"{key}.majority"],
-                    calibration=calibration,
-                    **base,
                 )
             )
     return rows

@@ -10,19 +10,20 @@ their samples).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from alignlab.benchmarks._scored import (
     Scored,
+    data_label,
     from_log_samples,
+    kind_results,
     log_order,
-    logged_metrics,
-    logged_values,
-    row_key,
+    mean,
+    mean_ci,
+    scoring_of,
+    uncomputed_warning,
 )
 from alignlab.benchmarks.mtt import paper_metrics as pm
 from alignlab.benchmarks.mtt.features import FEATURES, text_features
@@ -50,12 +51,6 @@ DEPARTURE = (
 def kind_of(run: RunLog) -> str:
     """``judgment`` or ``detect``."""
     return str(run.metadata.get("kind") or "")
-
-
-def data_label(run: RunLog) -> str:
-    """``bundled``, or the name of the public data folder or file the run read."""
-    data = str(run.metadata.get("data") or "bundled")
-    return "bundled" if data == "bundled" else Path(data).name or data
 
 
 def scored(run: RunLog) -> list[Scored]:
@@ -91,27 +86,10 @@ def results(
     :mod:`~alignlab.benchmarks.mtt.paper_metrics`): ``mtt_judgment`` ``agreement``;
     ``mtt_detect`` ``detect_accuracy`` and ``detect_auc``; both ``classifier_auc`` and
     ``length_diff``, ``hedge_rate_diff``, ``first_person_rate_diff`` (AI - human)."""
-    rows: list[MetricResult] = []
-    for run in _ours(runs):
-        records = scored(run)
-        if not records:
-            continue
-        computed = pm.kind_rows(kind_of(run), records, run.metadata, n_resamples, seed)
-        if n_resamples == pm.N_RESAMPLES and seed == 0:
-            computed = logged_values(computed, logged_metrics(run.header, SCORER))
-        rows.extend(
-            replace(
-                r,
-                model=run.model,
-                task=run.task,
-                variant=str(run.metadata.get("variant") or "default"),
-                log_file=str(run.path),
-                data=data_label(run),
-                intervention=str(run.metadata.get("intervention") or "none"),
-            )
-            for r in computed
-        )
-    return rows
+    logged = n_resamples == pm.N_RESAMPLES and seed == 0
+    return kind_results(
+        _ours(runs), scored, pm.kind_rows, lambda run: SCORER, n_resamples, seed, logged
+    )
 
 
 def sections(runs: Sequence[RunLog]) -> list[Section]:
@@ -127,7 +105,7 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
         for run, records in chosen:
             if kind_of(run) != kind:
                 continue
-            blocks.append(Heading(_label(run, pm.scoring_of(records))))
+            blocks.append(Heading(_label(run, scoring_of(records))))
             unread = sum(float(s.value.get("unparsed", 0.0)) > 0 for s in records)
             if unread:
                 warnings.append(
@@ -136,10 +114,10 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
                 )
             if kind == "judgment":
                 agree = [float(s.value["correct_raw"]) for s in records]
-                low, high = pm.ci_of(agree, SECTION_RESAMPLES)
+                low, high = mean_ci(agree, SECTION_RESAMPLES)
                 blocks.append(
                     Text(
-                        f"Verdict agreement with the human majority: {num(pm.mean(agree))} "
+                        f"Verdict agreement with the human majority: {num(mean(agree))} "
                         f"{interval(low, high)} over {len(agree)} scenarios (chance 0.5)."
                     )
                 )
@@ -149,7 +127,7 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
                 blocks.append(
                     Text(
                         f"The judge ({run.metadata.get('judge')}) named the computer's text in "
-                        f"{num(pm.mean(correct))} of {len(correct)} pairs (both orders of "
+                        f"{num(mean(correct))} of {len(correct)} pairs (both orders of "
                         f"{len(correct) // 2} scenarios; chance 0.5); AUC of its log-odds for "
                         f"'B is the computer' {num(auc)} (chance 0.5)."
                     )
@@ -191,8 +169,8 @@ def _contrast_blocks(run: RunLog, records: Sequence[Scored]) -> tuple[list[Block
         rows.append(
             (
                 feature,
-                num(pm.mean(a)),
-                num(pm.mean(b)),
+                num(mean(a)),
+                num(mean(b)),
                 num(diff),
                 interval(low, high),
                 num(t),
@@ -217,11 +195,6 @@ def _contrast_blocks(run: RunLog, records: Sequence[Scored]) -> tuple[list[Block
 def uncomputed_rows_warning(run: RunLog, records: Sequence[Scored]) -> list[str]:
     """A warning naming the run's rows whose value could not be computed (shown as n/a)."""
     # The values do not depend on the bootstrap, so one resample is enough here.
-    rows = pm.kind_rows(kind_of(run), records, run.metadata, n_resamples=1)
-    bad = [row_key(r) for r in rows if not math.isfinite(r.value)]
-    if not bad:
-        return []
-    return [
-        f"{_label(run)}: {len(bad)} of {len(rows)} rows could not be computed "
-        f"(shown as n/a): {', '.join(bad)}."
-    ]
+    return uncomputed_warning(
+        _label(run), pm.kind_rows(kind_of(run), records, run.metadata, n_resamples=1)
+    )

@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from inspect_ai.scorer import Metric, SampleScore, metric
+from inspect_ai.scorer import Metric, metric
 
-from alignlab.benchmarks._scored import Scored, flatten_rows, from_sample_scores
+from alignlab.benchmarks._scored import Scored, kind_metric, mean, scoring_of
+from alignlab.benchmarks._scored import mean_row as _row
 from alignlab.benchmarks.mtt.features import (
     CLASSIFIER_FOLDS,
     FEATURES,
@@ -37,7 +38,6 @@ from alignlab.benchmarks.mtt.features import (
     text_features,
 )
 from alignlab.metrics import (
-    bootstrap_ci,
     bootstrap_ci_auc,
     majority_baseline,
     paired_bootstrap_diff_ci,
@@ -49,11 +49,6 @@ CALIBRATIONS = ("none", "contextual")
 N_RESAMPLES = 2000
 AI_TEXT_KEY = "ai_text_shown"
 """Score metadata: the AI side of the text pair (the model's explanation, or the AI text shown)."""
-
-
-def mean(units: Sequence[float]) -> float:
-    """The mean of ``units``, NaN when there are none."""
-    return float(np.mean(units)) if len(units) else math.nan
 
 
 def paired_t_test(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
@@ -92,39 +87,6 @@ def paired_t_test(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]
     t = mean_d / (sd / math.sqrt(n))
     p = float(2.0 * stats.t.sf(abs(t), df=n - 1))
     return float(t), p
-
-
-def ci_of(
-    units: Sequence[float], n_resamples: int = N_RESAMPLES, seed: int = 0
-) -> tuple[float, float]:
-    """Percentile bootstrap 95% CI of the mean of ``units`` (NaN, NaN when there are none)."""
-    if not units:
-        return math.nan, math.nan
-    return bootstrap_ci(np.asarray(units, dtype=float), n_resamples=n_resamples, seed=seed)
-
-
-def _row(subset: str, metric: str, units: Sequence[float], **fields: Any) -> MetricResult:
-    low, high = ci_of(units, fields.pop("n_resamples"), fields.pop("seed"))
-    return MetricResult(
-        **{
-            "model": "",
-            "task": "",
-            "subset": subset,
-            "metric": metric,
-            "value": mean(units),
-            "ci_low": low,
-            "ci_high": high,
-            "n": len(units),
-            "units": tuple(float(u) for u in units),
-            "unparsed_rate": 0.0,
-            **fields,
-        }
-    )
-
-
-def scoring_of(scored: Sequence[Scored]) -> str:
-    """How the answers were read: the methods in the score metadata, joined by ``+``."""
-    return "+".join(sorted({str(s.metadata.get("method") or "unknown") for s in scored}))
 
 
 # --- judgment and detection ---------------------------------------------------------------------
@@ -367,18 +329,6 @@ def kind_rows(
 
 @metric
 def mtt_rows() -> Metric:
-    """The report's rows of a Moral Turing Test task, inside Inspect.
-
-    Each row ``metric[subset]`` (`` contextual`` appended for calibrated rows)
-    gives its value, with ``ci_low``, ``ci_high`` and ``n`` beside it. The
-    task kind and options come from the score metadata.
-    """
-
-    def compute(scores: list[SampleScore]) -> dict[str, float]:
-        scored = from_sample_scores(scores)
-        if not scored:
-            return {}
-        settings = scored[0].metadata
-        return flatten_rows(kind_rows(str(settings.get("kind")), scored, settings))
-
-    return compute
+    """The report's rows of a Moral Turing Test task, inside Inspect (keys: see
+    :func:`~alignlab.benchmarks._scored.kind_metric`)."""
+    return kind_metric(kind_rows, N_RESAMPLES)

@@ -16,16 +16,17 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from alignlab.benchmarks._scored import (
     Scored,
+    data_label,
     from_log_samples,
-    logged_metrics,
-    logged_values,
-    row_key,
+    kind_results,
+    mean,
+    mean_ci,
+    scoring_of,
+    uncomputed_warning,
 )
 from alignlab.benchmarks.pluralism import paper_metrics as pm
 from alignlab.benchmarks.pluralism.tasks import (
@@ -54,12 +55,6 @@ _UNIFORM_COLOUR = "#d62728"
 def kind_of(run: RunLog) -> str:
     """The task kind of a pluralism run (``distributional``, ``steerable``, ...)."""
     return str(run.metadata.get("kind") or "")
-
-
-def data_label(run: RunLog) -> str:
-    """``bundled``, or the name of the public data folder or file the run read."""
-    data = str(run.metadata.get("data") or "bundled")
-    return "bundled" if data == "bundled" else Path(data).name or data
 
 
 def reported_model(run: RunLog) -> str:
@@ -91,27 +86,17 @@ def results(
     ``rules_agree`` and ``<rule>_pick_agreement``. Runs with no scored
     sample give no rows.
     """
-    rows: list[MetricResult] = []
-    for run in _ours(runs):
-        records = scored(run)
-        if not records:
-            continue
-        computed = pm.kind_rows(kind_of(run), records, run.metadata, n_resamples, seed)
-        if n_resamples == pm.N_RESAMPLES and seed == 0:
-            computed = logged_values(computed, logged_metrics(run.header, SCORERS[kind_of(run)]))
-        rows.extend(
-            replace(
-                r,
-                model=reported_model(run),
-                task=run.task,
-                variant=str(run.metadata.get("variant") or "default"),
-                log_file=str(run.path),
-                data=data_label(run),
-                intervention=str(run.metadata.get("intervention") or "none"),
-            )
-            for r in computed
-        )
-    return rows
+    logged = n_resamples == pm.N_RESAMPLES and seed == 0
+    return kind_results(
+        _ours(runs),
+        scored,
+        pm.kind_rows,
+        lambda run: SCORERS[kind_of(run)],
+        n_resamples,
+        seed,
+        logged,
+        reported_model,
+    )
 
 
 def sections(runs: Sequence[RunLog]) -> list[Section]:
@@ -178,7 +163,7 @@ def _distributional_blocks(run: RunLog) -> tuple[list[Block], list[str]]:
     records = scored(run)
     found = {c: pm.group_distances(records, c) for c in pm.CALIBRATIONS}
     raw = found["none"]
-    heading = Heading(_label(run, pm.scoring_of(records), _intervention(run)))
+    heading = Heading(_label(run, scoring_of(records), _intervention(run)))
     if raw is None:
         return [heading, Text("No answer distribution could be read.")], [
             f"{_label(run)}: no answer distribution could be read from any of "
@@ -220,14 +205,14 @@ def _distributional_blocks(run: RunLog) -> tuple[list[Block], list[str]]:
     shares = Counter(raw.closest)
     rows = []
     for group, units in raw.js.items():
-        low, high = pm.ci(units, SECTION_RESAMPLES, 0)
+        low, high = mean_ci(units, SECTION_RESAMPLES, 0)
         cal = calibrated.mean.get(group, math.nan) if calibrated else math.nan
         rows.append(
             (
                 group,
-                num(pm.mean(units)),
+                num(mean(units)),
                 interval(low, high),
-                num(pm.mean(raw.uniform[group])),
+                num(mean(raw.uniform[group])),
                 num(cal),
                 pct(shares[group] / len(raw.closest)),
                 str(len(units)),
@@ -261,8 +246,8 @@ def _distance_chart(raw: pm.GroupDistances, calibrated: pm.GroupDistances | None
             if not units:
                 continue
             pos = y - 0.4 + height * (s + 0.5)
-            value = pm.mean(units)
-            low, high = pm.ci(units, SECTION_RESAMPLES, 0)
+            value = mean(units)
+            low, high = mean_ci(units, SECTION_RESAMPLES, 0)
             ax.barh(pos, value, height=height * 0.9, color=PALETTE[s], zorder=2)
             if math.isfinite(low) and math.isfinite(high):
                 ax.errorbar(
@@ -276,7 +261,7 @@ def _distance_chart(raw: pm.GroupDistances, calibrated: pm.GroupDistances | None
                     zorder=3,
                 )
     for y, group in enumerate(groups):
-        uniform = pm.mean(raw.uniform[group])
+        uniform = mean(raw.uniform[group])
         ax.vlines(uniform, y - 0.45, y + 0.45, colors=_UNIFORM_COLOUR, linestyles="--", zorder=4)
     ax.set_yticks(range(len(groups)))
     ax.set_yticklabels([_short(g, 32) for g in groups])
@@ -302,7 +287,7 @@ def _short(text: str, limit: int) -> str:
 def _steerable_blocks(run: RunLog) -> tuple[list[Block], list[str]]:
     records = scored(run)
     pairs, n_steered = pm.steering_records(records)
-    heading = Heading(_label(run, pm.scoring_of(records), _intervention(run)))
+    heading = Heading(_label(run, scoring_of(records), _intervention(run)))
     if not pairs:
         return [heading, Text("No steered answer could be paired with a plain one.")], [
             f"{_label(run)}: none of {n_steered} steered answers could be paired with a "
@@ -315,15 +300,15 @@ def _steerable_blocks(run: RunLog) -> tuple[list[Block], list[str]]:
     rows = []
     for group, chosen in [*by_group.items(), ("all groups", pairs)]:
         shifts = [r["shift"] for r in chosen]
-        low, high = pm.ci(shifts, SECTION_RESAMPLES, 0)
+        low, high = mean_ci(shifts, SECTION_RESAMPLES, 0)
         rows.append(
             (
                 group,
-                num(pm.mean([r["before"] for r in chosen])),
-                num(pm.mean([r["after"] for r in chosen])),
-                num(pm.mean(shifts)),
+                num(mean([r["before"] for r in chosen])),
+                num(mean([r["after"] for r in chosen])),
+                num(mean(shifts)),
                 interval(low, high),
-                pct(pm.mean([float(s > 0) for s in shifts])),
+                pct(mean([float(s > 0) for s in shifts])),
                 str(len(chosen)),
             )
         )
@@ -351,7 +336,7 @@ def _overton_blocks(run: RunLog) -> tuple[list[Block], list[str]]:
     judge = str(run.metadata.get("judge") or "embedding")
     coverage = [float(s.value["coverage"]) for s in records]
     judged = [c for c in coverage if math.isfinite(c)]
-    low, high = pm.ci(judged, SECTION_RESAMPLES, 0)
+    low, high = mean_ci(judged, SECTION_RESAMPLES, 0)
     how = (
         " (a perspective counts as covered when a sentence of the answer has cosine "
         f"similarity ≥ {num(float(run.metadata.get('threshold') or math.nan))} with it; "
@@ -362,7 +347,7 @@ def _overton_blocks(run: RunLog) -> tuple[list[Block], list[str]]:
     blocks: list[Block] = [
         Heading(_label(run, judge, _intervention(run))),
         Text(
-            f"Mean coverage {num(pm.mean(judged))} {interval(low, high)} over "
+            f"Mean coverage {num(mean(judged))} {interval(low, high)} over "
             f"{len(judged)} questions{how}"
         ),
     ]
@@ -427,9 +412,9 @@ def _jury_blocks(run: RunLog) -> tuple[list[Block], list[str]]:
         rows.append(
             (
                 rule,
-                num(pm.mean(found.welfare[rule])),
-                pct(pm.mean(differs)),
-                pct(pm.mean(same_ref)) if jurors == "model" and same_ref else "n/a",
+                num(mean(found.welfare[rule])),
+                pct(mean(differs)),
+                pct(mean(same_ref)) if jurors == "model" and same_ref else "n/a",
             )
         )
     blocks: list[Block] = [heading]
@@ -485,11 +470,6 @@ WELFARE_RULES = pm.WELFARE_RULES
 def uncomputed_rows_warning(run: RunLog, records: Sequence[Scored]) -> list[str]:
     """A warning naming the run's rows whose value could not be computed (shown as n/a)."""
     # The values do not depend on the bootstrap, so one resample is enough here.
-    rows = pm.kind_rows(kind_of(run), records, run.metadata, n_resamples=1)
-    bad = [row_key(r) for r in rows if not math.isfinite(r.value)]
-    if not bad:
-        return []
-    return [
-        f"{_label(run)}: {len(bad)} of {len(rows)} rows could not be computed "
-        f"(shown as n/a): {', '.join(bad)}."
-    ]
+    return uncomputed_warning(
+        _label(run), pm.kind_rows(kind_of(run), records, run.metadata, n_resamples=1)
+    )

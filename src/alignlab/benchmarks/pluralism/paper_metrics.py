@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from inspect_ai.scorer import Metric, SampleScore, metric
+from inspect_ai.scorer import Metric, metric
 
-from alignlab.benchmarks._scored import Scored, flatten_rows, from_sample_scores
+from alignlab.benchmarks._scored import Scored, kind_metric, mean, scoring_of
+from alignlab.benchmarks._scored import mean_row as row
 from alignlab.metrics import (
     aggregate_jury,
-    bootstrap_ci,
     closest_group,
     js_distance,
     steering_shift,
@@ -44,53 +44,6 @@ WELFARE_RULES = ("utilitarian", "nash", "egalitarian")
 CALIBRATIONS = ("none", "contextual")
 N_RESAMPLES = 2000
 _DIST_KEY = {"none": "model_dist_raw", "contextual": "model_dist_calibrated"}
-
-
-def mean(units: Sequence[float]) -> float:
-    """The mean of ``units``, NaN when there are none."""
-    return float(np.mean(units)) if len(units) else math.nan
-
-
-def ci(
-    units: Sequence[float], n_resamples: int = N_RESAMPLES, seed: int = 0
-) -> tuple[float, float]:
-    """Percentile bootstrap 95% CI of the mean of ``units`` (NaN, NaN when there are none)."""
-    if not units:
-        return math.nan, math.nan
-    return bootstrap_ci(np.asarray(units, dtype=float), n_resamples=n_resamples, seed=seed)
-
-
-def row(
-    subset: str,
-    metric: str,
-    units: Sequence[float],
-    n_resamples: int,
-    seed: int,
-    **fields: Any,
-) -> MetricResult:
-    """A report row over ``units`` (value: their mean, CI: bootstrap); model and task left blank
-    for the analysis to fill in."""
-    low, high = ci(units, n_resamples, seed)
-    return MetricResult(
-        **{
-            "model": "",
-            "task": "",
-            "subset": subset,
-            "metric": metric,
-            "value": mean(units),
-            "ci_low": low,
-            "ci_high": high,
-            "n": len(units),
-            "units": tuple(float(u) for u in units),
-            "unparsed_rate": 0.0,
-            **fields,
-        }
-    )
-
-
-def scoring_of(scored: Sequence[Scored]) -> str:
-    """How the answers were read: the methods in the score metadata, joined by ``+``."""
-    return "+".join(sorted({str(s.metadata.get("method") or "unknown") for s in scored}))
 
 
 # --- distributional -----------------------------------------------------------------------------
@@ -500,19 +453,7 @@ def kind_rows(
 
 @metric
 def pluralism_rows() -> Metric:
-    """The report's rows of a pluralism task, inside Inspect.
-
-    Each row ``metric[subset]`` (`` contextual`` appended for calibrated rows)
-    gives its value, with ``ci_low``, ``ci_high`` and ``n`` beside it. The
-    task kind and options (``kind``, ``judge``, ``threshold``, ``jurors``)
-    come from the score metadata.
-    """
-
-    def compute(scores: list[SampleScore]) -> dict[str, float]:
-        scored = from_sample_scores(scores)
-        if not scored:
-            return {}
-        settings = scored[0].metadata
-        return flatten_rows(kind_rows(str(settings.get("kind")), scored, settings))
-
-    return compute
+    """The report's rows of a pluralism task, inside Inspect (keys: see
+    :func:`~alignlab.benchmarks._scored.kind_metric`); the options read from the score
+    metadata are ``kind``, ``judge``, ``threshold`` and ``jurors``."""
+    return kind_metric(kind_rows, N_RESAMPLES)

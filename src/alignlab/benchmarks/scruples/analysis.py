@@ -27,7 +27,7 @@ from alignlab.benchmarks.scruples.metrics import (
     scruples_numbers,
 )
 from alignlab.benchmarks.scruples.tasks import SCORER_NAME, pooled_distribution
-from alignlab.report.forced_choice import row_fields
+from alignlab.report.forced_choice import calibrated_row, row_fields
 from alignlab.report.format import interval, num
 from alignlab.report.logs import RunLog
 from alignlab.report.results import MetricResult
@@ -103,18 +103,15 @@ def scruples_rows(run: RunLog) -> list[MetricResult]:
             if metric == "dm_log_likelihood":
                 extra["concentration"] = numbers[f"concentration.{calibration}"]
             rows.append(
-                MetricResult(
-                    metric=metric,
-                    value=numbers[key],
-                    ci_low=numbers[f"{key}.ci_low"],
-                    ci_high=numbers[f"{key}.ci_high"],
-                    unparsed_rate=numbers[f"unparsed_rate.{calibration}"],
+                calibrated_row(
+                    base,
+                    numbers,
+                    metric,
+                    calibration,
                     chance=numbers.get(f"{key}.chance"),
                     majority=numbers.get(f"{key}.majority"),
-                    calibration=calibration,
                     higher_is_better=metric not in LOWER_IS_BETTER,
                     extra={k: v for k, v in extra.items() if not math.isnan(v)},
-                    **base,
                 )
             )
     return rows
