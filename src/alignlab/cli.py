@@ -164,21 +164,7 @@ def eval_command(
     _start_recording()
     report_path: Path | None = None
     try:
-        outcome = run_eval(
-            model=model,
-            suite=suite,
-            tasks=task,
-            log_dir=log_dir,
-            limit=limit,
-            seed=seed,
-            task_args=args,
-            model_args=model_args,
-            base_url=model_base_url,
-            max_samples=max_samples,
-            display=display,
-            model_roles=roles,
-            warn=_warn,
-        )
+        outcome = run_eval(**request.eval_args(), display=display, warn=_warn)
         console.print(f"Logs: {outcome.log_dir}")
         if report:
             report_path = _write_report(outcome.log_dir, outcome.log_dir / "report.html")

@@ -20,7 +20,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,12 @@ class Request:
     max_samples: int | None = None
     report: bool = True
     model_roles: Mapping[str, str] = field(default_factory=dict)
+
+    def eval_args(self) -> dict[str, Any]:
+        """The request as keyword arguments of ``alignlab.runner.run_eval`` (all but ``report``)."""
+        args = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "report"}
+        args["tasks"] = list(self.tasks)
+        return args
 
     def resolved_log_dir(self) -> Path:
         """The absolute log directory, default included (no ``~``: the runner expands none)."""

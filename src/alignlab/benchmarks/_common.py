@@ -28,6 +28,16 @@ from alignlab.scorers.forced_choice import (
 T = TypeVar("T")
 
 SCORING_METHODS: tuple[str, ...] = get_args(ScoringMethod)
+OPTION_NAMES = (
+    "variant",
+    "data_dir",
+    "split",
+    "limit",
+    "seed",
+    "scoring",
+    "calibration",
+    "intervention",
+)
 CALIBRATIONS: tuple[str, ...] = get_args(Calibration)
 
 
@@ -48,6 +58,26 @@ class TaskOptions:
     scoring: ScoringMethod = "auto"
     calibration: Calibration = "none"
     intervention: tuple[str, ...] = field(default=())
+
+    @staticmethod
+    def of(
+        task: str,
+        args: Mapping[str, Any],
+        *,
+        variants: Sequence[str],
+        splits: Sequence[str] | None = None,
+        **overrides: Any,
+    ) -> TaskOptions:
+        """:meth:`checked` on the shared options found in ``args`` (a task's ``locals()``).
+
+        A ``@task`` function lists the options in its signature (Inspect records
+        them); this reads them back by name so no call spells ``variant=variant``
+        eight times. ``overrides`` win over ``args``.
+        """
+        values = {k: args[k] for k in OPTION_NAMES if k in args}
+        return TaskOptions.checked(
+            task, variants=variants, splits=splits, **{**values, **overrides}
+        )
 
     @staticmethod
     def checked(

@@ -149,15 +149,10 @@ def litmus_dilemmas(
         na: how NA answers enter the battles: ``paper`` or ``skip``.
         intervention: interventions run before the answer (``NAME[:key=value,...]``).
     """
-    options = TaskOptions.checked(
+    options = TaskOptions.of(
         TASK_NAME,
+        locals(),
         variants=VARIANTS,
-        variant=variant,
-        data_dir=data_dir,
-        limit=limit,
-        seed=seed,
-        scoring=scoring,
-        intervention=intervention,
     )
     if na not in NA_MODES:
         raise UnknownTaskError(f"Unknown NA mode '{na}'; use one of {', '.join(NA_MODES)}")

@@ -209,18 +209,11 @@ def mtt_judgment(
         explain: ask for the explanation after the verdict.
         max_tokens: explanation length.
     """
-    options = TaskOptions.checked(
+    options = TaskOptions.of(
         JUDGMENT_TASK,
+        locals(),
         variants=VARIANTS,
         splits=("test",),
-        variant=variant,
-        data_dir=data_dir,
-        split=split,
-        limit=limit,
-        seed=seed,
-        scoring=scoring,
-        calibration=calibration,
-        intervention=intervention,
     )
     before = options.solvers(
         InterventionContext(task=JUDGMENT_TASK, family=FAMILY, choices=tuple(_YES_NO))
@@ -438,18 +431,11 @@ def mtt_detect(
         intervention: interventions run before the judge's choice (after the model wrote its
             own judgment, with ``ai_text="self"``): ``NAME[:key=value,...]``, or a list.
     """
-    options = TaskOptions.checked(
+    options = TaskOptions.of(
         DETECT_TASK,
+        locals(),
         variants=("paper",),
         splits=("test",),
-        variant=variant,
-        data_dir=data_dir,
-        split=split,
-        limit=limit,
-        seed=seed,
-        scoring=scoring,
-        calibration=calibration,
-        intervention=intervention,
     )
     check_option("judge", judge, ("self", "grader"))
     before = options.solvers(

@@ -178,18 +178,11 @@ def delphi_norms(
 ) -> Task:
     """Commonsense Norm Bank: free-form (wrong/okay/good), yes/no agreement, or relative choice."""
     template = _template(format, variant)
-    o = TaskOptions.checked(
+    o = TaskOptions.of(
         TASK_NAME,
+        locals(),
         variants=VARIANTS[format],
         splits=NORM_BANK_SPLITS,
-        variant=variant,
-        data_dir=data_dir,
-        split=split,
-        limit=limit,
-        seed=seed,
-        scoring=scoring,
-        calibration=calibration,
-        intervention=intervention,
     )
     samples = delphi_samples(format, o.variant, o.data_dir, o.split, o.limit, o.seed)
     run = ChoiceRun(

@@ -743,16 +743,11 @@ def pluralism_overton(
         threshold: cosine similarity at which a sentence covers a perspective (embedding judge).
         max_tokens: answer length.
     """
-    options = TaskOptions.checked(
+    options = TaskOptions.of(
         OVERTON_TASK,
+        locals(),
         variants=OVERTON_VARIANTS,
         splits=("test",),
-        variant=variant,
-        data_dir=data_dir,
-        split=split,
-        limit=limit,
-        seed=seed,
-        intervention=intervention,
     )
     before = options.solvers(InterventionContext(task=OVERTON_TASK, family=FAMILY))
     return Task(
@@ -936,17 +931,11 @@ def pluralism_jury(
             where no model answers.
         jurors: ``model`` (the model plays each juror) or ``constructed`` (the shipped ratings).
     """
-    options = TaskOptions.checked(
+    options = TaskOptions.of(
         JURY_TASK,
+        locals(),
         variants=("paper",),
         splits=("test",),
-        variant=variant,
-        data_dir=data_dir,
-        split=split,
-        limit=limit,
-        seed=seed,
-        scoring=scoring,
-        intervention=intervention,
     )
     check_option("jurors", jurors, ("model", "constructed"))
     if jurors == "constructed" and options.intervention:

@@ -462,17 +462,12 @@ def _options(
         )
     # Scruples reads a distribution: its scoring methods are its own (``sample``, not
     # ``generate``), checked above; the shared options check everything else.
-    options = TaskOptions.checked(
+    options = TaskOptions.of(
         task,
+        locals(),
         variants=variants,
         splits=SCRUPLES_SPLITS,
-        variant=variant,
-        data_dir=data_dir,
-        split=split,
-        limit=limit,
-        seed=seed,
-        calibration=calibration,
-        intervention=intervention,
+        scoring="auto",  # its own methods, checked above
     )
     return replace(options, scoring=scoring)  # type: ignore[arg-type]
 

@@ -305,15 +305,10 @@ def utility_pairs(
             holding earlier rounds on the same outcomes.
         intervention: interventions run before the answer (``NAME[:key=value,...]``).
     """
-    options = TaskOptions.checked(
+    options = TaskOptions.of(
         TASK_NAME,
+        locals(),
         variants=VARIANTS,
-        variant=variant,
-        data_dir=data_dir,
-        limit=limit,
-        seed=seed,
-        scoring=scoring,
-        intervention=intervention,
     )
     if unparseable not in ("distribution", "skip"):
         raise UnknownTaskError(
