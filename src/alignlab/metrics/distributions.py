@@ -42,18 +42,6 @@ from alignlab.metrics._validate import (
     check_same_length,
 )
 
-__all__ = [
-    "best_possible_score",
-    "closest_group",
-    "dirichlet_multinomial_log_likelihood",
-    "expected_calibration_error",
-    "expected_calibration_error_from_probs",
-    "fit_dirichlet_prior",
-    "js_distance",
-    "soft_cross_entropy",
-    "steering_shift",
-]
-
 # How far a row of probabilities may sum from 1 before it is rejected (float32 softmax
 # outputs are well inside this).
 _SUM_TOL = 1e-6

@@ -30,17 +30,6 @@ from numpy.typing import NDArray
 
 from alignlab.metrics._validate import Floats, as_float_vector, check_positive_int
 
-__all__ = [
-    "ThurstonianFit",
-    "active_learning_budget",
-    "cycle_rate",
-    "exchange_rate",
-    "exchange_rate_fit",
-    "intransitive_triad_rate",
-    "select_next_pairs",
-    "thurstonian_fit",
-]
-
 Comparisons = Sequence[tuple[int, int, float]] | Sequence[tuple[int, int]] | NDArray[Any]
 """Pairwise data: ``(i, j, p)`` soft labels, :math:`p = P(i \\succ j)`, or ``(winner, loser)``."""
 
