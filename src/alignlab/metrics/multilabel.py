@@ -106,12 +106,8 @@ def macro_f1(pred: ArrayLike, gold: ArrayLike, *, zero_division: float = 0.0) ->
         gold: gold indicators of the same shape.
         zero_division: value for a label's 0/0 case: 0.0, 1.0 or NaN.
 
-    Returns:
-        Macro-F1 in [0, 1], NaN when there are no items.
-
-    Raises:
-        ValueError: on bad inputs (see :func:`exact_match_multilabel`) or a
-            `zero_division` other than 0, 1 or NaN.
+    Returns Macro-F1 in [0, 1], NaN when there are no items; raises
+    ValueError as :func:`micro_f1` does.
     """
     counts = _f1_counts(pred, gold, zero_division)
     if counts is None:

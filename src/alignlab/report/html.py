@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import jinja2
 import markupsafe
@@ -278,30 +278,15 @@ def render_report(
 
 
 def write_report(
-    results: Sequence[MetricResult] = (),
-    path: str | Path = "report.html",
-    *,
-    title: str = "alignlab report",
-    notes: Sequence[str] = (),
-    generated_at: str | None = None,
-    extra_sections: Sequence[Section | ExtraSection] = (),
-    groups: Sequence[Group] = (),
-    warnings: Sequence[str] = (),
+    results: Sequence[MetricResult] = (), path: str | Path = "report.html", **options: Any
 ) -> Path:
-    """Render ``results`` (see :func:`render_report`) and write them to ``path`` as UTF-8.
+    """Render ``results`` with :func:`render_report` (``options`` are its keyword arguments)
+    and write the page to ``path`` as UTF-8.
 
     Parent directories are created. Returns the path written.
     """
     out = Path(path)
-    html = render_report(
-        results,
-        title=title,
-        notes=notes,
-        generated_at=generated_at,
-        extra_sections=extra_sections,
-        groups=groups,
-        warnings=warnings,
-    )
+    html = render_report(results, **options)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     return out
