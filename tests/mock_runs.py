@@ -59,3 +59,25 @@ def rows_by(rows: list[MetricResult], **match: str) -> dict[tuple[str, str], Met
         for r in rows
         if all(getattr(r, key) == value for key, value in match.items())
     }
+
+
+def run_commonsense(model: str, log_dir: Path, scoring: str, **kwargs: Any) -> EvalLog:
+    """ETHICS commonsense on 4 items through alignlab's runner; the run's log, read back.
+
+    ``kwargs`` go to :func:`alignlab.runner.run_eval` (``base_url`` for a server).
+    """
+    from inspect_ai.log import read_eval_log
+
+    from alignlab.runner import run_eval
+
+    outcome = run_eval(
+        model=model,
+        tasks=["ethics_commonsense"],
+        limit=4,
+        task_args={"scoring": scoring},
+        log_dir=log_dir,
+        display="none",
+        **kwargs,
+    )
+    assert outcome.success
+    return read_eval_log(outcome.log_files[0])

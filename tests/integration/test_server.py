@@ -11,12 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from inspect_ai.log import read_eval_log
 
 from alignlab.benchmarks.ethics.analysis import results as ethics_results
 from alignlab.models.bundled import bundled_model_path
 from alignlab.report.logs import load_logs
-from alignlab.runner import run_eval
+from mock_runs import run_commonsense
 
 
 def _free_port() -> int:
@@ -70,17 +69,7 @@ def test_task_through_openai_compatible_server(
     server_url: str, scoring: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LLAMACPP_API_KEY", "not-needed")
-    outcome = run_eval(
-        model="openai-api/llamacpp/smollm2",
-        base_url=server_url,
-        tasks=["ethics_commonsense"],
-        limit=4,
-        task_args={"scoring": scoring},
-        log_dir=tmp_path,
-        display="none",
-    )
-    assert outcome.success
-    log = read_eval_log(outcome.log_files[0])
+    log = run_commonsense("openai-api/llamacpp/smollm2", tmp_path, scoring, base_url=server_url)
     assert log.eval.model == "openai-api/llamacpp/smollm2"
     methods = {s.scores["forced_choice_scorer"].metadata["method"] for s in log.samples or []}
     # llama-cpp-python's server returns top log-probabilities, so auto uses them.

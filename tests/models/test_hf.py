@@ -160,20 +160,9 @@ def test_broken_checkpoint_fails_at_load_not_per_sample(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("scoring", ["logprob", "generate"])
 def test_eval_end_to_end(checkpoint: Path, tmp_path: Path, scoring: str) -> None:
-    from inspect_ai.log import read_eval_log
+    from mock_runs import run_commonsense
 
-    from alignlab.runner import run_eval
-
-    outcome = run_eval(
-        model=f"hf/{checkpoint}",
-        tasks=["ethics_commonsense"],
-        limit=4,
-        task_args={"scoring": scoring},
-        log_dir=tmp_path,
-        display="none",
-    )
-    assert outcome.success
-    log = read_eval_log(outcome.log_files[0])
+    log = run_commonsense(f"hf/{checkpoint}", tmp_path, scoring)
     assert log.status == "success"
     assert log.eval.model == f"alignlab-hf/{checkpoint}"
     assert log.samples and len(log.samples) == 4

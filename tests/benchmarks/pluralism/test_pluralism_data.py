@@ -89,35 +89,23 @@ def test_simple_jsonl_form(tmp_path: Path) -> None:
     assert (question.id, question.topic, question.options) == ("a", "t", ("yes", "no"))
 
 
+def _opinion_row(
+    question: str = "Q?", options: str = "['a', 'b']", selections: str | None = "{'G': [1, 0]}"
+) -> dict[str, str]:
+    """A GlobalOpinionQA CSV row; ``selections=None`` leaves the column out."""
+    row = {"question": question, "options": options}
+    return row if selections is None else {**row, "selections": selections}
+
+
 @pytest.mark.parametrize(
     ("row", "line_field", "message"),
     [
-        ({"question": "Q?", "options": "['a', 'b']"}, "selections", "missing"),
-        (
-            {"question": "Q?", "options": "not a list", "selections": "{'G': [1, 0]}"},
-            "options",
-            "options must be a list",
-        ),
-        (
-            {"question": "Q?", "options": "['a', 'b']", "selections": "{'G': [1, 'x']}"},
-            "selections",
-            "is not a number",
-        ),
-        (
-            {"question": "Q?", "options": "['a', 'b']", "selections": "{'G': [-1, 2]}"},
-            "selections",
-            "non-negative",
-        ),
-        (
-            {"question": "Q?", "options": "['a', 'b']", "selections": "{'G': [0, 0]}"},
-            "selections",
-            "sum to 0",
-        ),
-        (
-            {"question": " ", "options": "['a', 'b']", "selections": "{'G': [1, 0]}"},
-            "question",
-            "non-empty",
-        ),
+        (_opinion_row(selections=None), "selections", "missing"),
+        (_opinion_row(options="not a list"), "options", "options must be a list"),
+        (_opinion_row(selections="{'G': [1, 'x']}"), "selections", "is not a number"),
+        (_opinion_row(selections="{'G': [-1, 2]}"), "selections", "non-negative"),
+        (_opinion_row(selections="{'G': [0, 0]}"), "selections", "sum to 0"),
+        (_opinion_row(question=" "), "question", "non-empty"),
     ],
 )
 def test_malformed_opinion_rows(
