@@ -296,3 +296,12 @@ def test_no_bundled_note_without_bundled_rows(ethics_logs: Path, tmp_path: Path)
     html = build_report(public, tmp_path / "report.html").path.read_text()
     assert 'class="bundled-data"' not in html
     assert BUNDLED_DATA_NOTE.replace("'", "&#39;") not in html
+
+
+def test_samples_are_freed_once_their_family_is_reported(ethics_logs: Path, tmp_path: Path) -> None:
+    from alignlab.report.logs import load_logs
+
+    build_report(ethics_logs, tmp_path / "report.html")
+    runs = load_logs(ethics_logs).runs  # the cached read the report used
+    assert runs and all(run._samples is None for run in runs)
+    assert runs[0].samples  # read again on demand

@@ -64,6 +64,8 @@ def build_report(log_dir: str | Path, output: str | Path) -> BuiltReport:
             group = _family_group(bench, runs)
             warnings.extend(group.warnings)
             groups.append(((bench.order, bench.name), group))
+            for run in runs:
+                run.release()  # a family's samples are its analysis's alone: free them
     groups.sort(key=lambda item: item[0])
     groups.extend(((1000, g.name), g) for g in _plain_groups(_unclaimed(logs), groups))
     comparison = _comparison_group(logs)

@@ -103,6 +103,10 @@ class RunLog:
             self._samples = list(read_eval_log(str(self.path)).samples or [])
         return self._samples
 
+    def release(self) -> None:
+        """Forget the samples read (they are read again if asked for)."""
+        self._samples = None
+
     def scored(self, scorer: str) -> list[Any]:
         """The samples scored by ``scorer``."""
         return [s for s in self.samples if s.scores and scorer in s.scores]
