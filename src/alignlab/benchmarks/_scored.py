@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -194,12 +193,6 @@ def kind_metric(kind_rows: KindRows, n_resamples: int) -> Metric:
     return compute
 
 
-def data_label(run: Any) -> str:
-    """``bundled``, or the name of the public data folder or file the run read."""
-    data = str(run.metadata.get("data") or "bundled")
-    return "bundled" if data == "bundled" else Path(data).name or data
-
-
 def run_rows(
     run: Any,
     computed: Sequence[MetricResult],
@@ -219,7 +212,7 @@ def run_rows(
             task=run.task,
             variant=str(run.metadata.get("variant") or "default"),
             log_file=str(run.path),
-            data=data_label(run),
+            data=run.data,
             intervention=str(run.metadata.get("intervention") or "none"),
         )
         for r in computed

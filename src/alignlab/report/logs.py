@@ -49,6 +49,11 @@ def find_logs(log_dir: str | Path) -> list[Path]:
     return files
 
 
+def data_name(data: str) -> str:
+    """How rows name the data a run read: ``bundled``, or the public folder's or file's name."""
+    return "bundled" if data == "bundled" else Path(data).name or data
+
+
 def identity_args(args: dict[str, Any]) -> dict[str, Any]:
     """The task arguments that make two logs different runs."""
     return {k: v for k, v in args.items() if k not in NON_IDENTITY_ARGS}
@@ -87,8 +92,7 @@ class RunLog:
     @property
     def data(self) -> str:
         """``bundled``, or the name of the public data folder or file the run read (``hub``)."""
-        data = str(self.metadata.get("data") or "bundled")
-        return "bundled" if data == "bundled" else Path(data).name or data
+        return data_name(str(self.metadata.get("data") or "bundled"))
 
     @property
     def status(self) -> str:

@@ -17,7 +17,6 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -36,7 +35,7 @@ from alignlab.metrics import (
     robust_bradley_terry,
 )
 from alignlab.report.format import num, pct
-from alignlab.report.logs import RunLog
+from alignlab.report.logs import RunLog, data_name
 from alignlab.report.results import MetricResult
 from alignlab.report.sections import Block, Figure, Heading, Section, Table, Text
 
@@ -243,10 +242,6 @@ def swap_consistency(paper: LitmusAnalysis, swapped: LitmusAnalysis) -> tuple[li
     return units, na_share
 
 
-def _data_label(data: str) -> str:
-    return "bundled" if data == "bundled" else Path(data).name or data
-
-
 def _ci(units: Sequence[float]) -> tuple[float, float]:
     return bootstrap_ci(
         np.asarray(units, dtype=float), n_resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED
@@ -274,7 +269,7 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
             MetricResult(
                 model=a.model,
                 task="litmus",
-                subset=_data_label(a.data),
+                subset=data_name(a.data),
                 metric="na_rate",
                 value=value,
                 ci_low=low,
@@ -289,7 +284,7 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
                     "battles": float(len(a.battles)),
                     "robust_bt_tau_vs_elo": a.robust.tau_vs_elo,
                 },
-                data=_data_label(a.data),
+                data=data_name(a.data),
                 intervention=a.intervention,
                 units=tuple(na_units),
             )
@@ -301,7 +296,7 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
             MetricResult(
                 model=paper.model,
                 task="litmus",
-                subset=_data_label(paper.data),
+                subset=data_name(paper.data),
                 metric="order_consistency",
                 value=float(np.mean(same)) if same else math.nan,
                 ci_low=low,
@@ -313,7 +308,7 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
                 scoring=paper.scoring,
                 log_file=f"{paper.log_file}, {swapped.log_file}",
                 extra={"ranking_tau": ranking_agreement(paper, swapped)[0]},
-                data=_data_label(paper.data),
+                data=data_name(paper.data),
                 intervention=paper.intervention,
                 units=tuple(same),
             )

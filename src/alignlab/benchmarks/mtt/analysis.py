@@ -16,7 +16,6 @@ from typing import Any
 
 from alignlab.benchmarks._scored import (
     Scored,
-    data_label,
     from_log_samples,
     kind_results,
     log_order,
@@ -147,7 +146,7 @@ def _label(run: RunLog, *parts: str) -> str:
             run.model,
             run.task,
             str(run.metadata.get("variant") or "default"),
-            data_label(run),
+            run.data,
             *[p for p in parts if p],
             *([f"intervention {label}"] if label != "none" else []),
         ]

@@ -20,7 +20,6 @@ from typing import Any
 
 from alignlab.benchmarks._scored import (
     Scored,
-    data_label,
     from_log_samples,
     kind_results,
     mean,
@@ -60,7 +59,7 @@ def kind_of(run: RunLog) -> str:
 def reported_model(run: RunLog) -> str:
     """Who the run's rows belong to: the model, or the shipped ratings of constructed jurors."""
     if kind_of(run) == "jury" and run.metadata.get("jurors") == "constructed":
-        data = data_label(run)
+        data = run.data
         return f"constructed jurors ({'bundled data' if data == 'bundled' else data})"
     return run.model
 
@@ -139,7 +138,7 @@ def _label(run: RunLog, *parts: str) -> str:
             reported_model(run),
             run.task,
             str(run.metadata.get("variant") or "default"),
-            data_label(run),
+            run.data,
             *[p for p in parts if p],
         ]
     )

@@ -22,7 +22,6 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,7 +44,7 @@ from alignlab.benchmarks.utility.tasks import (
 )
 from alignlab.metrics import ThurstonianFit
 from alignlab.report.format import num, pct
-from alignlab.report.logs import RunLog
+from alignlab.report.logs import RunLog, data_name
 from alignlab.report.results import MetricResult
 from alignlab.report.sections import Block, Figure, Heading, Section, Table, Text
 
@@ -203,10 +202,6 @@ def _analysis(key: tuple[str, ...], runs: list[RunLog]) -> UtilityAnalysis | Non
     )
 
 
-def _data_label(data: str) -> str:
-    return "bundled" if data == "bundled" else Path(data).name or data
-
-
 # --- report rows -------------------------------------------------------------------------------
 
 
@@ -240,7 +235,7 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
                 MetricResult(
                     model=u.model,
                     task="utility",
-                    subset=_data_label(u.data),
+                    subset=data_name(u.data),
                     metric=metric,
                     value=value,
                     ci_low=low,
@@ -252,7 +247,7 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
                     scoring=u.scoring,
                     log_file=", ".join(u.log_files),
                     extra={k: float(v) for k, v in extras[metric].items()},
-                    data=_data_label(u.data),
+                    data=data_name(u.data),
                     intervention=u.intervention,
                     units=units,
                 )
