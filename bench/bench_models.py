@@ -23,16 +23,16 @@ Face copy of the bundled weights is made once, in that environment, by
 transformers' GGUF loader (the Q4_1 weights dequantised to float32) and kept
 in ``bench/.models-cache``.
 
-``--levers`` adds the bundled model re-encoded by llama.cpp to F32 and F16
-(cached) and the hf/ provider at other batch sizes; with logs from the default
-run, it reports how far each moves the items' log-odds. Measure only: alignlab's
-default model is not changed by any of this.
+``--levers`` adds the bundled model's other weight encodings (``-M weights=``:
+the Q4_1 file as shipped and llama.cpp re-encodings to F32, BF16 and Q8_0; the
+default is F16) and the hf/ provider at other batch sizes, and reports how far
+each moves the items' log-odds from the default run and from the F32 run (the
+shipped weights exactly).
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import random
@@ -56,6 +56,10 @@ LM_EVAL_SPEC = "lm-eval[hf]==0.4.*"  # the hf backend (transformers, accelerate)
 TORCH_SPEC = "torch==2.13.0+cpu"  # the CPU wheel; a bare torch resolves to a CUDA build
 TASK = "alignlab_bench_ethics_cm"
 PROMPT = "{input}\nQuestion: Is this wrong?\nAnswer:"
+# The bundled model's other weight encodings (-M weights=...); the default is f16. F32 holds the
+# shipped Q4_1 weights exactly (dequantised), so the other rows' drift is also shown against it.
+WEIGHTS_LEVERS = ("q4_1", "f32", "bf16", "q8_0")
+F32_MARK = " [exact weights]"
 
 OPENINGS = [
     "Yesterday",
@@ -187,26 +191,6 @@ def ensure_hf_copy(python: Path) -> Path:
     return HF_DIR
 
 
-def ensure_gguf(ftype_name: str) -> Path:
-    """The bundled model re-encoded by llama.cpp (``F32``/``F16``), made once."""
-    import llama_cpp
-
-    from alignlab.models.bundled import bundled_model_path
-
-    target = CACHE / f"SmolLM2-135M-Instruct.{ftype_name}.gguf"
-    if not target.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        params = llama_cpp.llama_model_quantize_default_params()
-        name = {"F32": "LLAMA_FTYPE_ALL_F32", "F16": "LLAMA_FTYPE_MOSTLY_F16"}[ftype_name]
-        params.ftype = getattr(llama_cpp, name)
-        params.allow_requantize = True
-        params.nthread = 2
-        src = str(bundled_model_path()).encode()
-        if llama_cpp.llama_model_quantize(src, str(target).encode(), ctypes.byref(params)):
-            raise RuntimeError(f"could not convert to {target.name}")
-    return target
-
-
 # -- child workloads ------------------------------------------------------------------
 
 
@@ -284,7 +268,7 @@ def lm_eval_acc(output: Path) -> float | None:
     return None
 
 
-def drift(a: dict[str, Any], b: dict[str, Any]) -> str:
+def drift(a: dict[str, Any], b: dict[str, Any], against: str = "the default run") -> str:
     pairs = [(a[k], b[k]) for k in a if k in b and a[k] is not None and b[k] is not None]
     if not pairs:
         return ""
@@ -292,7 +276,7 @@ def drift(a: dict[str, Any], b: dict[str, Any]) -> str:
     flips = sum((x > 0) != (y > 0) for x, y in pairs)
     mean = statistics.mean(diffs)
     top = max(diffs)
-    return f"log-odds vs the default run: mean abs diff {mean:.3f}, max {top:.3f}, {flips} flips"
+    return f"log-odds vs {against}: mean abs diff {mean:.3f}, max {top:.3f}, {flips} flips"
 
 
 # -- main ----------------------------------------------------------------------------
@@ -335,10 +319,11 @@ def main() -> None:
         alignlab("alignlab eval --no-report --display none", quiet)
         alignlab("alignlab eval --model hf/<same weights, f32>", ["--model", f"hf/{hf_dir}"])
         if args.levers:
-            for ftype in ("F32", "F16"):
+            for weights in WEIGHTS_LEVERS:
+                mark = F32_MARK if weights == "f32" else ""
                 alignlab(
-                    f"alignlab eval --model alignlab/<{ftype} re-encoding> (lever)",
-                    ["--model", f"alignlab/{ensure_gguf(ftype)}", *quiet],
+                    f"alignlab eval -M weights={weights} (lever){mark}",
+                    ["-M", f"weights={weights}", *quiet],
                 )
             for size in (8, 32):
                 alignlab(
@@ -391,6 +376,7 @@ def main() -> None:
             results[label] = _result_of(label, rows[index][1][0], log_dir, items, lm_out)
 
     reference = results[commands[0][0]].get("log_odds") or {}
+    exact = next((r.get("log_odds") for k, r in results.items() if F32_MARK in k), None) or {}
     print(
         f"\n{args.items} items, {args.repeats} run(s) each (median); machine load "
         f"{start_busy:.1f} cores busy before, {end_busy:.1f} after; "
@@ -405,6 +391,8 @@ def main() -> None:
         res = results.get(label, {})
         acc = res.get("acc")
         note = drift(reference, res["log_odds"]) if res.get("log_odds") and index else ""
+        if exact and res.get("log_odds") and F32_MARK not in label:
+            note += ("; " if note else "") + drift(exact, res["log_odds"], "the F32 run")
         print(
             f"| {label} | {wall:.1f} | {peak:.0f} | {args.items / wall:.1f} | "
             f"{'' if acc is None else f'{acc:.3f}'} | {others:.2f} | {note} |"

@@ -368,7 +368,13 @@ def view_command(
 def models_command() -> None:
     """List the bundled model and explain how to use others."""
     from alignlab.errors import ModelError
-    from alignlab.models.bundled import BUNDLED_LICENCE, DEFAULT_MODEL, bundled_model_path
+    from alignlab.models.bundled import (
+        BUNDLED_LICENCE,
+        DEFAULT_MODEL,
+        DEFAULT_WEIGHTS,
+        WEIGHTS,
+        bundled_model_path,
+    )
     from alignlab.report.build import BUNDLED_NOTE
 
     try:
@@ -378,6 +384,10 @@ def models_command() -> None:
         where = f"not installed: {ex}"
     console.print(f"[bold]{DEFAULT_MODEL}[/bold] (default)  SmolLM2-135M-Instruct, Q4_1 GGUF")
     console.print(f"  file: {where}")
+    console.print(
+        f"  served as a cached {DEFAULT_WEIGHTS.upper()} re-encoding of those weights (made once "
+        f"on first use); -M weights=q4_1 runs the file as shipped ({', '.join(WEIGHTS)})"
+    )
     console.print(f"  licence: {BUNDLED_LICENCE}")
     console.print("  runs in-process with llama.cpp; temperature 0 and a fixed seed by default.")
     console.print(f"  {BUNDLED_NOTE}")

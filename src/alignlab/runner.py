@@ -184,7 +184,8 @@ def _load_model(
 
     model = route(model)  # hf/<checkpoint> runs in alignlab's transformers provider
     if model.startswith("alignlab/"):
-        resolve_gguf(model.split("/", 1)[1])
+        weights = model_args.get("weights")
+        resolve_gguf(model.split("/", 1)[1], None if weights is None else str(weights))
     url = server_url(model, base_url)
     if url:
         check_server(url, fix=_server_fix(model, role))

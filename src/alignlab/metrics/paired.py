@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import binom
 
 from alignlab.metrics._validate import (
     Floats,
@@ -102,6 +101,8 @@ def paired_permutation_p(
     magnitudes = np.abs(nonzero)
     if np.allclose(magnitudes, magnitudes[0], rtol=1e-12, atol=0.0):
         positives = int((nonzero > 0).sum())
+        from scipy.stats import binom  # imported here: scipy.stats costs ~1 s to import
+
         p_greater = float(binom.sf(positives - 1, m, 0.5))
         p_less = float(binom.cdf(positives, m, 0.5))
     else:

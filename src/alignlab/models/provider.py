@@ -48,7 +48,9 @@ class LlamaCppInProcessAPI(ModelAPI):
     """Inspect ``ModelAPI`` over :class:`LlamaEngine`.
 
     Model args (``-M key=value``): ``n_ctx`` (default 4096), ``n_threads``
-    (default: all cores), ``seed`` (default 0).
+    (default: all cores), ``seed`` (default 0), and for the bundled model
+    ``weights`` (``f16`` by default, a cached re-encoding; ``q4_1`` for the file
+    as shipped; see :func:`alignlab.models.bundled.bundled_weights`).
     """
 
     answers_choice_field = True
@@ -63,7 +65,8 @@ class LlamaCppInProcessAPI(ModelAPI):
         **model_args: Any,
     ) -> None:
         super().__init__(model_name, base_url, api_key, [], config)
-        self._path = resolve_gguf(model_name)
+        weights = model_args.get("weights")
+        self._path = resolve_gguf(model_name, None if weights is None else str(weights))
         self._engine_args: dict[str, Any] = {
             "n_ctx": int(model_args.get("n_ctx", 4096)),
             "n_threads": int(model_args["n_threads"]) if model_args.get("n_threads") else None,
