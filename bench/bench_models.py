@@ -289,6 +289,9 @@ def main() -> None:
     parser.add_argument("--batch-sizes", default="8,32", help="lm-eval batch sizes")
     parser.add_argument("--levers", action="store_true", help="F32/F16 re-encodings, hf/ batches")
     parser.add_argument("--skip-lm-eval", action="store_true")
+    parser.add_argument(
+        "--skip-hf", action="store_true", help="leave out the hf/ row (long runs: --items 2000)"
+    )
     parser.add_argument("--busy", type=float, default=0.25)
     parser.add_argument("--max-wait", type=float, default=5.0)
     parser.add_argument("--child", nargs="*")
@@ -317,7 +320,8 @@ def main() -> None:
 
         alignlab("alignlab eval (default command, report included)", [])
         alignlab("alignlab eval --no-report --display none", quiet)
-        alignlab("alignlab eval --model hf/<same weights, f32>", ["--model", f"hf/{hf_dir}"])
+        if not args.skip_hf:
+            alignlab("alignlab eval --model hf/<same weights, f32>", ["--model", f"hf/{hf_dir}"])
         if args.levers:
             for weights in WEIGHTS_LEVERS:
                 mark = F32_MARK if weights == "f32" else ""
