@@ -4,6 +4,13 @@ Everything here is a plain function of numbers (numpy/scipy only, nothing else f
 alignlab), so scorers, reports and notebooks can share one definition of each metric.
 """
 
+from alignlab.metrics.agreement import (
+    PositionBias,
+    cohen_kappa,
+    cohen_kappa_ci,
+    krippendorff_alpha,
+    position_bias,
+)
 from alignlab.metrics.bootstrap import (
     bootstrap_ci,
     bootstrap_ci_auc,
@@ -130,4 +137,10 @@ __all__ = [
     "nash_welfare",
     "overton_coverage",
     "utilitarian_welfare",
+    # Judge reliability: inter-rater agreement and position bias.
+    "PositionBias",
+    "cohen_kappa",
+    "cohen_kappa_ci",
+    "krippendorff_alpha",
+    "position_bias",
 ]
