@@ -77,6 +77,15 @@ from alignlab.metrics.welfare import (
     overton_coverage,
     utilitarian_welfare,
 )
+from alignlab.metrics.honesty import (
+    HonestyScores,
+    answer_rate,
+    format_consistency,
+    honesty_scores,
+    performance_spread,
+    self_knowledge_rate,
+    sycophancy_rate,
+)
 
 __all__ = [
     "accuracy",
@@ -143,4 +152,12 @@ __all__ = [
     "cohen_kappa_ci",
     "krippendorff_alpha",
     "position_bias",
+    # Honesty (BeHonest scenario rates, Alignment for Honesty's prudence).
+    "HonestyScores",
+    "answer_rate",
+    "format_consistency",
+    "honesty_scores",
+    "performance_spread",
+    "self_knowledge_rate",
+    "sycophancy_rate",
 ]
