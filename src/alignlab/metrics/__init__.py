@@ -51,6 +51,15 @@ from alignlab.metrics.elo import (
     elo_win_probability,
 )
 from alignlab.metrics.elo import ranking as elo_ranking
+from alignlab.metrics.honesty import (
+    HonestyScores,
+    answer_rate,
+    format_consistency,
+    honesty_scores,
+    performance_spread,
+    self_knowledge_rate,
+    sycophancy_rate,
+)
 from alignlab.metrics.multilabel import exact_match_multilabel, macro_f1, micro_f1
 from alignlab.metrics.paired import PairedDifference, paired_difference, paired_permutation_p
 from alignlab.metrics.ranking import (
@@ -76,15 +85,6 @@ from alignlab.metrics.welfare import (
     nash_welfare,
     overton_coverage,
     utilitarian_welfare,
-)
-from alignlab.metrics.honesty import (
-    HonestyScores,
-    answer_rate,
-    format_consistency,
-    honesty_scores,
-    performance_spread,
-    self_knowledge_rate,
-    sycophancy_rate,
 )
 
 __all__ = [
