@@ -1,4 +1,4 @@
-"""Alignment for Honesty: the authors' labels, the JSONL loader, a two-model mock eval, the report."""
+"""Alignment for Honesty: the authors' labels, the JSONL loader, a two-model mock eval."""
 
 from __future__ import annotations
 
