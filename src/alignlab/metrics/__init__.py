@@ -69,6 +69,7 @@ from alignlab.metrics.ranking import (
     kendall_tau,
     robust_bradley_terry,
 )
+from alignlab.metrics.rubric import criterion_fulfilled, length_controlled_score, rubric_score
 from alignlab.metrics.thurstonian import (
     ThurstonianFit,
     active_learning_budget,
@@ -160,4 +161,8 @@ __all__ = [
     "performance_spread",
     "self_knowledge_rate",
     "sycophancy_rate",
+    # Weighted rubric criteria judged yes/no (MoReBench).
+    "criterion_fulfilled",
+    "length_controlled_score",
+    "rubric_score",
 ]
