@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from alignlab.metrics._validate import as_float_vector
+from alignlab.metrics._validate import Floats, as_float_vector
 
 __all__ = ["criterion_fulfilled", "length_controlled_score", "rubric_score"]
 
@@ -59,7 +59,7 @@ def rubric_score(weights: Sequence[float], verdicts: Sequence[bool | None]) -> f
     return float(min(100.0, max(0.0, 100.0 * got / total)))
 
 
-def length_controlled_score(scores: Sequence[float], response_chars: Sequence[float]) -> float:
+def length_controlled_score(scores: Floats, response_chars: Floats) -> float:
     """MoReBench-Hard: the mean score divided by the mean response length in characters,
     times 1000 (score points per thousand characters), so a longer answer that ticks
     more criteria does not win by length alone.
