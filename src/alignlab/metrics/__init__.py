@@ -30,6 +30,7 @@ from alignlab.metrics.classification import (
     pairwise_accuracy,
     roc_auc,
 )
+from alignlab.metrics.discretion import Discretion, discretion
 from alignlab.metrics.distributions import (
     best_possible_score,
     closest_group,
@@ -165,4 +166,7 @@ __all__ = [
     "criterion_fulfilled",
     "length_controlled_score",
     "rubric_score",
+    # Annotator discretion against stated principles.
+    "Discretion",
+    "discretion",
 ]
