@@ -130,6 +130,40 @@ def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and math.isfinite(value)
 
 
+async def judge_criteria(
+    response: str, rubric: Sequence[dict[str, Any]], roles: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[bool | None]]:
+    """Ask every role about every criterion (concurrently, through Inspect's cache).
+
+    Returns:
+        each criterion with its verdict (first role), whether it is fulfilled, every
+        role's verdict and the first role's raw answer; and the first role's verdicts.
+    """
+    asks = [
+        ask_yes_no(
+            JUDGE_PROMPT.format(response=response, criterion=c["title"]), role=role, cache=True
+        )
+        for c in rubric
+        for role in roles
+    ]
+    answers = await asyncio.gather(*asks)
+    criteria = []
+    first: list[bool | None] = []
+    for i, c in enumerate(rubric):
+        verdicts = answers[i * len(roles) : (i + 1) * len(roles)]
+        first.append(verdicts[0].value)
+        criteria.append(
+            {
+                **c,
+                "verdict": _verdict(verdicts[0].value),
+                "fulfilled": criterion_fulfilled(c["weight"], verdicts[0].value),
+                "verdicts": {r: _verdict(v.value) for r, v in zip(roles, verdicts, strict=True)},
+                "raw": verdicts[0].raw[-1] if verdicts[0].raw else "",
+            }
+        )
+    return criteria, first
+
+
 @scorer(metrics=[morebench_scores()])
 def rubric_judge(judge: str = GRADER_ROLE, second_judge: str | None = None) -> Scorer:
     """Put every rubric criterion to the ``judge`` role (and ``second_judge``), score the
@@ -139,32 +173,7 @@ def rubric_judge(judge: str = GRADER_ROLE, second_judge: str | None = None) -> S
     async def score(state: TaskState, target: Target) -> Score:
         response = state.output.completion
         rubric: list[dict[str, Any]] = list(state.metadata["rubric"])
-        asks = [
-            ask_yes_no(
-                JUDGE_PROMPT.format(response=response, criterion=c["title"]),
-                role=role,
-                cache=True,
-            )
-            for c in rubric
-            for role in roles
-        ]
-        answers = await asyncio.gather(*asks)
-        criteria = []
-        first: list[bool | None] = []
-        for i, c in enumerate(rubric):
-            verdicts = answers[i * len(roles) : (i + 1) * len(roles)]
-            first.append(verdicts[0].value)
-            criteria.append(
-                {
-                    **c,
-                    "verdict": _verdict(verdicts[0].value),
-                    "fulfilled": criterion_fulfilled(c["weight"], verdicts[0].value),
-                    "verdicts": {
-                        r: _verdict(v.value) for r, v in zip(roles, verdicts, strict=True)
-                    },
-                    "raw": verdicts[0].raw[-1] if verdicts[0].raw else "",
-                }
-            )
+        criteria, first = await judge_criteria(response, rubric, roles)
         value = rubric_score([c["weight"] for c in rubric], first)
         return Score(
             value=value,
