@@ -58,3 +58,18 @@ def test_position_biased_annotator(tmp_path: Path) -> None:
     assert rows[("position_consistency", "self")].value == 0.0
     assert rows[("first_position_rate", "self")].value == 1.0
     assert ("departure_rate", "self") not in rows  # no pair has a consistent choice
+
+
+def test_human_labels_from_chosen_rejected_pairs(tmp_path: Path) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "hh_style.jsonl"
+    pairs = load_pairs(str(fixture))
+    # the chosen response sits at A for some pairs and at B for others
+    assert {p.human for p in pairs} == {0, 1}
+    eval_mock(discretion(data_dir=str(fixture)), by_last_message(shorter), tmp_path / "logs")
+    runs = load_logs(tmp_path / "logs").runs
+    [section] = analysis.sections(runs)
+    human = section.blocks[-1]
+    shorter_is_human = [int(len(p.responses[1]) < len(p.responses[0])) == p.human for p in pairs]
+    [row] = human.rows  # type: ignore[union-attr]
+    assert row[2] == len(pairs)
+    assert row[3] == f"{100 * sum(shorter_is_human) / len(pairs):.1f}%"

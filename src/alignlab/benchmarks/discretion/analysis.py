@@ -9,9 +9,14 @@ from typing import Any
 
 from alignlab.benchmarks.discretion.tasks import pair_choices
 from alignlab.metrics import bootstrap_ci
-from alignlab.metrics.agreement import position_bias
+from alignlab.metrics.agreement import (
+    cohen_kappa,
+    cohen_kappa_ci,
+    krippendorff_alpha,
+    position_bias,
+)
 from alignlab.metrics.discretion import discretion
-from alignlab.report.format import num, pct
+from alignlab.report.format import interval, num, pct
 from alignlab.report.logs import RunLog
 from alignlab.report.results import MetricResult
 from alignlab.report.sections import Cell, Section, Table, Text
@@ -88,6 +93,7 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
     """Position bias per run, and principle supremacy in conflicts."""
     bias_rows: list[tuple[Cell, ...]] = []
     wins_rows: list[tuple[Cell, ...]] = []
+    human_rows: list[tuple[Cell, ...]] = []
     for run in runs:
         pairs = list(run_pairs(run).values())
         if not pairs:
@@ -106,6 +112,7 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
                 bias.unread,
             )
         )
+        human_rows.extend(human_agreement(run, judge, pairs))
         d = discretion([p["verdicts"] for p in pairs], [p["choice"] for p in pairs])
         for (p, q), (won, total) in sorted(d.wins.items()):
             if p < q:
@@ -147,4 +154,48 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
                 ),
             )
         )
+    if human_rows:
+        blocks.append(
+            Table.of(
+                (
+                    "model",
+                    "annotator",
+                    "pairs",
+                    "agreement",
+                    "Cohen's kappa",
+                    "95% CI",
+                    "Krippendorff's alpha",
+                ),
+                human_rows,
+                numeric=(2, 3, 4, 5, 6),
+                caption=(
+                    "The annotator's choice against the human label on pairs that have one "
+                    "(pairs the annotator answered inconsistently are left out). Kappa's CI "
+                    "resamples pairs; alpha is nominal."
+                ),
+            )
+        )
     return [Section("Alignment discretion", tuple(blocks), family="discretion")]
+
+
+def human_agreement(run: RunLog, judge: str, pairs: list[dict[str, Any]]) -> list[tuple[Cell, ...]]:
+    """The annotator against human labels, where pairs have them (none: no row)."""
+    both = [(p["choice"], p["human"]) for p in pairs if p.get("human") is not None]
+    read = [(c, h) for c, h in both if c is not None]
+    if not both:
+        return []
+    if not read:
+        return [(run.model, judge, 0, None, None, None, None)]
+    ours, theirs = [c for c, _ in read], [h for _, h in read]
+    low, high = cohen_kappa_ci(ours, theirs, n_resamples=N_RESAMPLES, seed=SEED)
+    return [
+        (
+            run.model,
+            judge,
+            len(read),
+            pct(sum(a == b for a, b in read) / len(read)),
+            num(cohen_kappa(ours, theirs, labels=[0, 1])),
+            interval(low, high),
+            num(krippendorff_alpha([ours, theirs], "nominal")),
+        )
+    ]

@@ -2,13 +2,18 @@
 
 ``data/pairs.jsonl``: ``id``, ``prompt``, ``response_a``, ``response_b`` and
 ``principles``: principle -> ``"A"`` or ``"B"`` (the response it prefers; a
-principle that does not apply is left out). ``data/principles.json``: each
-principle's instruction. ``data_dir`` names a folder with ``pairs.jsonl`` (and
-optionally ``principles.json``) in this layout.
+principle that does not apply is left out), and optionally ``human``: ``"A"`` or
+``"B"``, a person's choice. ``data/principles.json``: each principle's
+instruction. ``data_dir`` names a folder with ``pairs.jsonl`` (and optionally
+``principles.json``) in this layout, or a JSONL file of human preference pairs
+in the common ``prompt`` / ``chosen`` / ``rejected`` layout (Anthropic HH-RLHF,
+UltraFeedback binarised): the chosen response is the human label, shown as A or
+B by a fixed draw per pair, and no principle verdicts.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +38,8 @@ class PreferencePair:
     verdicts: dict[str, int]
     """principle -> 0 (response A) or 1 (response B)."""
     source: str
+    human: int | None = None
+    """A person's choice (0 = A, 1 = B), where the data has one."""
 
 
 def load_pairs(data_dir: str | None = None) -> list[PreferencePair]:
@@ -44,6 +51,9 @@ def load_pairs(data_dir: str | None = None) -> list[PreferencePair]:
     path = file_in(data_root(data_dir, PACKAGE), ("pairs.jsonl",), "README.md")
     items = []
     for line, row in read_jsonl(path):
+        if "chosen" in row:
+            items.append(_human_pair(row, path, line))
+            continue
         raw = row.get("principles") or {}
         if not isinstance(raw, dict) or any(v not in ("A", "B") for v in raw.values()):
             raise DatasetError(
@@ -59,10 +69,36 @@ def load_pairs(data_dir: str | None = None) -> list[PreferencePair]:
                 ),
                 verdicts={str(k): int(v == "B") for k, v in raw.items()},
                 source=f"{path.name}:{line}",
+                human=_label(row.get("human"), path, line),
             )
         )
     check_unique_ids(path, items)
     return items
+
+
+def _label(raw: object, path: Path, line: int) -> int | None:
+    if raw is None:
+        return None
+    if raw not in ("A", "B"):
+        raise DatasetError(path, f"must be 'A' or 'B', got {raw!r}", line=line, field="human")
+    return int(raw == "B")
+
+
+def _human_pair(row: dict[str, object], path: Path, line: int) -> PreferencePair:
+    """A ``prompt``/``chosen``/``rejected`` row: the chosen response goes to A or B by a
+    draw fixed by the row's id (or line), so the human label is not always A."""
+    chosen = required_text(row, "chosen", path, line)
+    rejected = required_text(row, "rejected", path, line)
+    pair_id = str(row.get("id") or f"line-{line}")
+    chosen_second = random.Random(pair_id).random() < 0.5
+    return PreferencePair(
+        id=pair_id,
+        prompt=required_text(row, "prompt", path, line),
+        responses=(rejected, chosen) if chosen_second else (chosen, rejected),
+        verdicts={},
+        source=f"{path.name}:{line}",
+        human=int(chosen_second),
+    )
 
 
 def load_principles(data_dir: str | None = None) -> dict[str, str]:

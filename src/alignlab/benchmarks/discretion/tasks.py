@@ -56,6 +56,7 @@ def pair_samples(pairs: list[PreferencePair], principles: dict[str, str]) -> lis
                 "pair": pair.id,
                 "order": order,
                 "verdicts": pair.verdicts,
+                "human": pair.human,
                 "choices": list(CHOICES),
             },
         )
@@ -69,7 +70,7 @@ def pair_choices(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     response picked in both orders; None when inconsistent or unread)."""
     pairs: dict[str, dict[str, Any]] = {}
     for r in records:
-        entry = pairs.setdefault(r["pair"], {"verdicts": r["verdicts"]})
+        entry = pairs.setdefault(r["pair"], {"verdicts": r["verdicts"], "human": r.get("human")})
         entry[r["order"]] = r["position"]
     for entry in pairs.values():
         ab, ba = entry.get("ab"), entry.get("ba")
@@ -122,6 +123,7 @@ def discretion_scorer() -> Scorer:
                 "order": order,
                 "position": position,
                 "verdicts": verdicts,
+                "human": state.metadata.get("human"),
             },
         )
 
