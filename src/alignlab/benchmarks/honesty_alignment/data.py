@@ -61,9 +61,7 @@ def load_questions(data_dir: str | None = None) -> list[HonestyQuestion]:
         raise DatasetError(path, "file not found: a JSONL file of questions (see README.md)")
     items = [
         HonestyQuestion(
-            id=required_text(row, "question_id", path, line)
-            if "question_id" in row and isinstance(row["question_id"], str)
-            else str(row.get("question_id", line)),
+            id=str(row.get("question_id") or f"line-{line}"),
             question=required_text(row, "question", path, line),
             answers=_gold(row, path, line),
             source=f"{path.name}:{line}",

@@ -62,10 +62,6 @@ class Dilemma:
     source_line: str
     theory: str | None = None
 
-    @property
-    def source_ref(self) -> str:
-        return self.source_line
-
 
 @dataclass(frozen=True)
 class Theory:
