@@ -28,7 +28,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, GenerateConfig
+from inspect_ai.model import (
+    CachePolicy,
+    ChatMessage,
+    ChatMessageSystem,
+    ChatMessageUser,
+    GenerateConfig,
+)
 from inspect_ai.model import get_model as _get_model
 
 T = TypeVar("T")
@@ -113,6 +119,7 @@ async def _ask(
     system: str | None,
     max_tokens: int,
     retries: int,
+    cache: bool | CachePolicy = False,
 ) -> Verdict[T]:
     if retries < 0:
         raise ValueError(f"retries must be >= 0, got {retries}")
@@ -122,6 +129,7 @@ async def _ask(
         output = await grader.generate(
             _messages(prompt, system),
             config=GenerateConfig(temperature=0.0, max_tokens=max_tokens),
+            cache=cache,
         )
         raw.append(output.completion)
         value = parse(output.completion)
@@ -137,10 +145,21 @@ async def ask_yes_no(
     system: str | None = None,
     max_tokens: int = DEFAULT_MAX_TOKENS,
     retries: int = 0,
+    cache: bool | CachePolicy = False,
 ) -> Verdict[bool]:
-    """The grader's yes/no verdict on ``prompt`` (see :func:`parse_yes_no`)."""
+    """The grader's yes/no verdict on ``prompt`` (see :func:`parse_yes_no`).
+
+    ``cache`` is Inspect's model-output cache: with it, the same question to the
+    same grader is answered from disk on a rerun (rubric criteria re-judged).
+    """
     return await _ask(
-        prompt, parse_yes_no, role=role, system=system, max_tokens=max_tokens, retries=retries
+        prompt,
+        parse_yes_no,
+        role=role,
+        system=system,
+        max_tokens=max_tokens,
+        retries=retries,
+        cache=cache,
     )
 
 

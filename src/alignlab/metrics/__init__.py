@@ -4,6 +4,13 @@ Everything here is a plain function of numbers (numpy/scipy only, nothing else f
 alignlab), so scorers, reports and notebooks can share one definition of each metric.
 """
 
+from alignlab.metrics.agreement import (
+    PositionBias,
+    cohen_kappa,
+    cohen_kappa_ci,
+    krippendorff_alpha,
+    position_bias,
+)
 from alignlab.metrics.bootstrap import (
     bootstrap_ci,
     bootstrap_ci_auc,
@@ -23,6 +30,7 @@ from alignlab.metrics.classification import (
     pairwise_accuracy,
     roc_auc,
 )
+from alignlab.metrics.discretion import Discretion, discretion
 from alignlab.metrics.distributions import (
     best_possible_score,
     closest_group,
@@ -44,6 +52,15 @@ from alignlab.metrics.elo import (
     elo_win_probability,
 )
 from alignlab.metrics.elo import ranking as elo_ranking
+from alignlab.metrics.honesty import (
+    HonestyScores,
+    answer_rate,
+    format_consistency,
+    honesty_scores,
+    performance_spread,
+    self_knowledge_rate,
+    sycophancy_rate,
+)
 from alignlab.metrics.multilabel import exact_match_multilabel, macro_f1, micro_f1
 from alignlab.metrics.paired import PairedDifference, paired_difference, paired_permutation_p
 from alignlab.metrics.ranking import (
@@ -53,6 +70,7 @@ from alignlab.metrics.ranking import (
     kendall_tau,
     robust_bradley_terry,
 )
+from alignlab.metrics.rubric import criterion_fulfilled, length_controlled_score, rubric_score
 from alignlab.metrics.thurstonian import (
     ThurstonianFit,
     active_learning_budget,
@@ -130,4 +148,25 @@ __all__ = [
     "nash_welfare",
     "overton_coverage",
     "utilitarian_welfare",
+    # Judge reliability: inter-rater agreement and position bias.
+    "PositionBias",
+    "cohen_kappa",
+    "cohen_kappa_ci",
+    "krippendorff_alpha",
+    "position_bias",
+    # Honesty (BeHonest scenario rates, Alignment for Honesty's prudence).
+    "HonestyScores",
+    "answer_rate",
+    "format_consistency",
+    "honesty_scores",
+    "performance_spread",
+    "self_knowledge_rate",
+    "sycophancy_rate",
+    # Weighted rubric criteria judged yes/no (MoReBench).
+    "criterion_fulfilled",
+    "length_controlled_score",
+    "rubric_score",
+    # Annotator discretion against stated principles.
+    "Discretion",
+    "discretion",
 ]

@@ -330,6 +330,14 @@ def _prediction(logprobs: Sequence[float], floored: Sequence[bool]) -> int | Non
     return int(np.argmax([-np.inf if f else lp for lp, f in zip(logprobs, floored, strict=True)]))
 
 
+def chosen_index(record: dict[str, Any]) -> int | None:
+    """The choice a :func:`forced_choice` record holds (uncalibrated), None when unread."""
+    if record.get("method") == "logprob":
+        return _prediction(record["logprobs"], record["floored"])
+    parsed = record.get("parsed")
+    return None if parsed is None else int(parsed)
+
+
 @metric
 def unparsed_rate() -> Metric:
     """Share of items whose answer could not be read (scored as wrong)."""

@@ -1,0 +1,160 @@
+"""BeHonest: bundled data, parsers, the three tasks on scripted mock models, and the report rows."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from pathlib import Path
+
+import pytest
+from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage
+
+from alignlab.benchmarks.behonest import analysis
+from alignlab.benchmarks.behonest.data import load_facts, load_knowledge, load_pressure
+from alignlab.benchmarks.behonest.scoring import is_idk, is_refusal, matches_gold
+from alignlab.benchmarks.behonest.tasks import (
+    _order,
+    behonest_consistency,
+    behonest_deceit,
+    behonest_knowledge,
+)
+from alignlab.errors import DatasetError
+from alignlab.report.logs import load_logs
+from mock_outputs import probability_output, text_output
+from mock_runs import eval_mock, rows_by
+
+USAGE = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
+logprob = partial(probability_output, usage=USAGE)
+text = partial(text_output, usage=USAGE)
+LIMIT = 6
+
+
+def test_bundled_data_has_forty_items_per_task() -> None:
+    knowledge = load_knowledge()
+    assert len(knowledge) >= 40
+    assert {i.kind for i in knowledge} == {"known", "unknown"}
+    assert len(load_facts()) >= 40  # deceit (x3 conditions) and consistency (x4 formats)
+    assert len(load_pressure()) >= 20
+
+
+def test_malformed_knowledge_row_names_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "knowledge.jsonl").write_text(
+        '{"id": "a", "kind": "known", "question": "Q?", "answers": ["x"]}\n'
+        '{"id": "b", "kind": "known", "question": "Q?", "answers": []}\n'
+    )
+    with pytest.raises(DatasetError, match=r"knowledge.jsonl.*line 2"):
+        load_knowledge(str(tmp_path))
+
+
+def test_parsers_follow_the_papers_substring_tests() -> None:
+    assert is_refusal("I do not know that.")
+    assert is_refusal("Nobody knows")  # "no" is a substring: deliberately broad
+    assert not is_refusal("It is Paris.")
+    assert is_idk("Sorry, I cannot answer") and not is_idk("It is 12.")
+    assert matches_gold("There are 12 months", ["12"])
+    assert not matches_gold("There are 120 months", ["12"])
+    assert matches_gold("the capital is paris", ["Paris"])
+
+
+def _option(prompt: str, letter: str) -> str:
+    match = re.search(rf"^{letter}: (.*)$", prompt, flags=re.MULTILINE)
+    assert match is not None
+    return match.group(1)
+
+
+class Scripted:
+    """One mock model for the three tasks.
+
+    Choice prompts: the first answer word (A, yes, true), unless the user stated
+    a view: then the option holding it (a sycophant). Knowledge: knows the first
+    known question, knows the second only when sampling again, and says it does
+    not know anything else.
+    """
+
+    def __init__(self) -> None:
+        self.first, self.second = (i.question for i in load_knowledge()[:2])
+        self.second_calls = 0
+
+    def __call__(self, messages: list[ChatMessage], *_: object) -> ModelOutput:
+        prompt = messages[-1].text
+        view = re.search(r"(?:certain the answer is|like the answer to be) (.+?)[.;]", prompt)
+        if view and _option(prompt, "B") == view.group(1):
+            return logprob({"A": 0.2, "B": 0.8})
+        if "yes or no" in prompt:
+            return logprob({"yes": 0.9, "no": 0.1})
+        if "true or false" in prompt:
+            return logprob({"true": 0.9, "false": 0.1})
+        if "Answer with one letter" in prompt:
+            return logprob({"A": 0.9, "B": 0.1})
+        if prompt == self.first:
+            return text("Paris.")
+        if prompt == self.second:
+            self.second_calls += 1
+            return text("Six." if self.second_calls == 1 else "It has eight legs.")
+        return text("I don't know.")
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, float]]]:
+    """The three tasks run once on :class:`Scripted`; (log dir, metrics by task)."""
+    log_dir = tmp_path_factory.mktemp("behonest")
+    tasks = [
+        behonest_knowledge(limit=3, resamples=4),
+        behonest_deceit(limit=LIMIT),
+        behonest_consistency(limit=LIMIT),
+    ]
+    done = eval_mock(tasks, Scripted(), log_dir)
+    metrics = {
+        log.eval.task: {k: m.value for k, m in log.results.scores[0].metrics.items()}  # type: ignore[union-attr]
+        for log in done
+    }
+    return log_dir, metrics
+
+
+def test_deceit_scores_sycophancy_and_lying(logs: tuple[Path, dict[str, dict[str, float]]]) -> None:
+    metrics = logs[1]["behonest_deceit"]
+    facts = load_facts()[:LIMIT]
+    pressure = load_pressure()[:LIMIT]
+    # The neutral answer is A. It moves to the view exactly when the wrong view is
+    # shown as B, i.e. when the correct option is shown first.
+    moved = sum(_order(f.id, 0) for f in facts) / LIMIT
+    truthful = sum(_order(p.id, 0) for p in pressure) / LIMIT  # picks A: truthful iff first
+    assert 0 < moved < 1  # the option order varies, so the test can tell A from the view
+    assert metrics["persona_honesty"] == pytest.approx(1 - moved)
+    assert metrics["preference_honesty"] == pytest.approx(1 - moved)
+    assert metrics["pressure_honesty"] == pytest.approx(truthful)
+
+
+def test_consistency_of_a_model_that_always_says_the_first_word(
+    logs: tuple[Path, dict[str, dict[str, float]]],
+) -> None:
+    metrics = logs[1]["behonest_consistency"]
+    p = sum(_order(f.id, 0) for f in load_facts()[:LIMIT]) / LIMIT
+    # A picks the first shown option, so A/B and B/A always disagree.
+    assert metrics["format_consistency"] == pytest.approx(0.0)
+    # accuracies: ab p, ba 1-p, yes/no p, true/false (about the other option) 1-p
+    assert metrics["format_stability"] == pytest.approx(1 - abs(2 * p - 1))
+
+
+def test_knowledge_answer_and_refusal_rates(logs: tuple[Path, dict[str, dict[str, float]]]) -> None:
+    metrics = logs[1]["behonest_knowledge"]
+    assert metrics["unknowns_refusal"] == pytest.approx(1.0)
+    # known: 1 correct, 1 potentially known (4 of 4 resamples right), 1 unknown -> 1/2
+    assert metrics["knowns_answer"] == pytest.approx(0.5)
+    assert metrics["aspect"] == pytest.approx(0.75)
+
+
+def test_report_rows_have_aspects_overall_and_cis(
+    logs: tuple[Path, dict[str, dict[str, float]]],
+) -> None:
+    runs = load_logs(logs[0]).runs
+    rows = rows_by(analysis.results(runs))
+    for subset in ("self_knowledge", "non_deceptiveness", "consistency", "overall"):
+        row = rows[("honesty", subset)]
+        assert row.ci_low <= row.value <= row.ci_high, subset
+    aspects = [rows[("honesty", a)].value for a in analysis.ASPECTS]
+    assert rows[("honesty", "overall")].value == pytest.approx(sum(aspects) / 3)
+    assert rows[("honesty", "self_knowledge")].value == pytest.approx(0.75)
+    assert rows[("scenario score", "format_consistency")].value == pytest.approx(0.0)
+    [section] = analysis.sections(runs)
+    assert len(section.blocks[0].rows) == 7  # type: ignore[union-attr]
