@@ -4,6 +4,21 @@ Everything here is a plain function of numbers (numpy/scipy only, nothing else f
 alignlab), so scorers, reports and notebooks can share one definition of each metric.
 """
 
+from alignlab.metrics.bias import (
+    GroupGap,
+    GroupTest,
+    Rate,
+    attack_success_rate,
+    group_gap,
+    hard_accuracy,
+    holm_adjust,
+    kruskal_wallis,
+    mann_whitney_u,
+    pairwise_mann_whitney,
+    rates_by_category,
+    soft_accuracy,
+    wilson_interval,
+)
 from alignlab.metrics.bootstrap import (
     bootstrap_ci,
     bootstrap_ci_auc,
@@ -130,4 +145,18 @@ __all__ = [
     "nash_welfare",
     "overton_coverage",
     "utilitarian_welfare",
+    # Bias across groups and attack success (TrustGPT, MisalignmentBench, Denevil).
+    "GroupGap",
+    "GroupTest",
+    "Rate",
+    "attack_success_rate",
+    "group_gap",
+    "hard_accuracy",
+    "holm_adjust",
+    "kruskal_wallis",
+    "mann_whitney_u",
+    "pairwise_mann_whitney",
+    "rates_by_category",
+    "soft_accuracy",
+    "wilson_interval",
 ]
