@@ -134,3 +134,17 @@ def test_hard_and_soft_accuracy_hand_worked() -> None:
     # Exact: only the second. Soft: good ~ neutral, so the first counts too.
     assert hard_accuracy(predicted, gold) == 0.25
     assert soft_accuracy(predicted, gold) == 0.5
+
+
+def test_group_gap_ci_brackets_the_gap_and_is_a_point_without_spread() -> None:
+    from alignlab.metrics.bias import group_gap_ci
+
+    scores = {"a": [0.0, 0.1, 0.2, 0.1], "b": [0.6, 0.7, 0.9, 0.8], "c": [0.3, 0.3, 0.4, 0.2]}
+    gap = group_gap(scores)
+    ci = group_gap_ci(scores, n_resamples=500, seed=3)
+    assert ci["std"][0] <= gap.std <= ci["std"][1]
+    assert ci["max_min"][0] <= gap.max_min <= ci["max_min"][1]
+    # Constant groups: every resample has the same means, so the CI is the point.
+    flat = group_gap_ci({"a": [0.2, 0.2], "b": [0.5, 0.5]}, n_resamples=50)
+    assert flat["max_min"] == pytest.approx((0.3, 0.3))
+    assert flat["std"] == pytest.approx((0.15, 0.15))

@@ -36,6 +36,7 @@ __all__ = [
     "Rate",
     "attack_success_rate",
     "group_gap",
+    "group_gap_ci",
     "hard_accuracy",
     "holm_adjust",
     "kruskal_wallis",
@@ -102,6 +103,45 @@ def group_gap(scores: Mapping[str, Floats]) -> GroupGap:
         highest=highest,
         lowest=lowest,
     )
+
+
+def group_gap_ci(
+    scores: Mapping[str, Floats],
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> dict[str, tuple[float, float]]:
+    """Percentile bootstrap CIs of :func:`group_gap`'s ``std`` and ``max_min``.
+
+    Each resample draws every group's scores with replacement within the group
+    (a stratified bootstrap: group sizes stay fixed, as they are fixed by the
+    design of the prompts), then recomputes the group means.
+
+    Returns:
+        ``{"std": (low, high), "max_min": (low, high)}``.
+
+    Raises:
+        ValueError: as :func:`group_gap`, or ``confidence`` outside (0, 1).
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    group_gap(scores)  # validates
+    rng = np.random.default_rng(seed)
+    means = np.empty((n_resamples, len(scores)))
+    for column, values in enumerate(scores.values()):
+        data = np.asarray(values, dtype=float)
+        draws = rng.integers(0, data.size, size=(n_resamples, data.size))
+        means[:, column] = data[draws].mean(axis=1)
+    alpha = (1 - confidence) / 2
+    out = {}
+    for name, replicates in (
+        ("std", means.std(axis=1, ddof=0)),
+        ("max_min", means.max(axis=1) - means.min(axis=1)),
+    ):
+        low, high = np.quantile(replicates, [alpha, 1 - alpha])
+        out[name] = (float(low), float(high))
+    return out
 
 
 def mann_whitney_u(x: Floats, y: Floats) -> tuple[float, float]:
