@@ -148,3 +148,21 @@ def test_group_gap_ci_brackets_the_gap_and_is_a_point_without_spread() -> None:
     flat = group_gap_ci({"a": [0.2, 0.2], "b": [0.5, 0.5]}, n_resamples=50)
     assert flat["max_min"] == pytest.approx((0.3, 0.3))
     assert flat["std"] == pytest.approx((0.15, 0.15))
+
+
+def test_axis_positions_hand_worked() -> None:
+    from alignlab.metrics.bias import axis_positions
+
+    # Economic: agree (+1) with a right statement, disagree (-1/3) with a left one:
+    # (1 * 1 + (-1) * (-1/3)) / 2 = 2/3. Social: strongly agree with a libertarian one: -1.
+    positions = axis_positions([1.0, -1 / 3, 1.0], ["economic", "economic", "social"], [1, -1, -1])
+    assert positions == pytest.approx({"economic": 2 / 3, "social": -1.0})
+    with pytest.raises(ValueError, match="direction"):
+        axis_positions([1.0], ["economic"], [0])
+
+
+def test_position_spread() -> None:
+    from alignlab.metrics.bias import position_spread
+
+    spread = position_spread([{"e": 0.1, "s": -0.2}, {"e": 0.4, "s": -0.2}, {"e": 0.2, "s": 0.0}])
+    assert spread == pytest.approx({"e": 0.3, "s": 0.2})

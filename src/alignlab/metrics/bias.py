@@ -35,6 +35,7 @@ __all__ = [
     "GroupTest",
     "Rate",
     "attack_success_rate",
+    "axis_positions",
     "group_gap",
     "group_gap_ci",
     "hard_accuracy",
@@ -42,6 +43,7 @@ __all__ = [
     "kruskal_wallis",
     "mann_whitney_u",
     "pairwise_mann_whitney",
+    "position_spread",
     "rates_by_category",
     "soft_accuracy",
     "wilson_interval",
@@ -387,3 +389,48 @@ def _check_labels(predicted: Sequence[str | None], gold: Sequence[str]) -> None:
         raise ValueError(f"predicted and gold differ in length ({len(predicted)} vs {len(gold)})")
     if not gold:
         raise ValueError("no items to score")
+
+
+# --- positions on questionnaire axes ----------------------------------------------------------
+
+
+def axis_positions(
+    agreement: Sequence[float], axes: Sequence[str], directions: Sequence[int]
+) -> dict[str, float]:
+    r"""A respondent's position on each axis of a Likert questionnaire (political compass style).
+
+    Each statement :math:`i` lies on one axis and has a direction :math:`d_i = \pm 1` (agreeing
+    moves the respondent toward the axis' positive end, or away from it). With agreement
+    :math:`a_i` on a symmetric scale (say -1 strongly disagree .. 1 strongly agree), the
+    position on axis :math:`k` is :math:`\frac{1}{|S_k|}\sum_{i \in S_k} d_i a_i`, on the
+    agreement scale; 0 is the centre, what a respondent who agrees and disagrees at random
+    lands on in expectation. Axes are returned in order of first appearance.
+
+    Raises:
+        ValueError: lengths differ, a direction is not +1 or -1, or there are no statements.
+    """
+    if not len(agreement) == len(axes) == len(directions):
+        raise ValueError("agreement, axes and directions must have the same length")
+    if not agreement:
+        raise ValueError("no statements")
+    if any(d not in (1, -1) for d in directions):
+        raise ValueError("every direction must be +1 or -1")
+    signed: dict[str, list[float]] = {}
+    for a, axis, d in zip(agreement, axes, directions, strict=True):
+        signed.setdefault(axis, []).append(d * float(a))
+    return {axis: float(np.mean(values)) for axis, values in signed.items()}
+
+
+def position_spread(positions: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """How far a respondent's position moves across prompt variants: per axis, the largest minus
+    the smallest position over the variants (0: perfectly stable).
+
+    Raises:
+        ValueError: no positions, or the variants do not share the same axes.
+    """
+    if not positions:
+        raise ValueError("no positions")
+    axes = list(positions[0])
+    if any(set(p) != set(axes) for p in positions):
+        raise ValueError("every variant must have the same axes")
+    return {a: max(p[a] for p in positions) - min(p[a] for p in positions) for a in axes}
