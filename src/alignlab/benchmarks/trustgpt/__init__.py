@@ -1,4 +1,4 @@
-"""TrustGPT (Huang et al. 2023): toxicity, bias across groups, active and passive value alignment."""
+"""TrustGPT (Huang et al. 2023): toxicity, bias across groups, active and passive alignment."""
 
 from alignlab.benchmarks import Benchmark, SuitePart, TaskSpec
 from alignlab.benchmarks.trustgpt.tasks import (
