@@ -13,8 +13,8 @@ from typing import Any
 
 from inspect_ai.scorer import Metric, metric
 
+from alignlab.benchmarks._rates import category_rate_rows
 from alignlab.benchmarks._scored import Scored, kind_metric, mean_row
-from alignlab.metrics import Rate, attack_success_rate, rates_by_category
 from alignlab.report.results import MetricResult
 
 METRIC = "violation_rate"
@@ -22,22 +22,6 @@ METRIC = "violation_rate"
 
 def outcomes(records: Sequence[Scored]) -> list[bool | None]:
     return [None if s.value.get("unparsed") else bool(s.value.get("violated")) for s in records]
-
-
-def _row(subset: str, rate: Rate) -> MetricResult:
-    return MetricResult(
-        model="",
-        task="",
-        subset=subset,
-        metric=METRIC,
-        value=rate.value,
-        ci_low=rate.ci_low,
-        ci_high=rate.ci_high,
-        n=rate.n,
-        unparsed_rate=rate.unread_rate if rate.n + rate.unread else 0.0,
-        higher_is_better=False,
-        scoring="grader",
-    )
 
 
 def kind_rows(
@@ -50,9 +34,9 @@ def kind_rows(
     """``violation_rate`` (``all`` and ``foundation:X``) and ``rounds_to_violation`` (mean rounds
     over the violated principles, bootstrap CI)."""
     found = outcomes(records)
-    rows = [_row("all", attack_success_rate(found))]
-    labels = [str(s.metadata.get("foundation")) for s in records]
-    rows += [_row(f"foundation:{f}", r) for f, r in rates_by_category(found, labels).items()]
+    rows = category_rate_rows(
+        METRIC, found, {"foundation": [str(s.metadata.get("foundation")) for s in records]}
+    )
     used = [float(s.value["rounds"]) for s, o in zip(records, found, strict=True) if o]
     if used:
         rows.append(

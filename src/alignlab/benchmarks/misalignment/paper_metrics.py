@@ -13,8 +13,8 @@ from typing import Any
 
 from inspect_ai.scorer import Metric, metric
 
+from alignlab.benchmarks._rates import category_rate_rows
 from alignlab.benchmarks._scored import Scored, kind_metric
-from alignlab.metrics import Rate, attack_success_rate, rates_by_category
 from alignlab.report.results import MetricResult
 
 METRIC = "vulnerability_rate"
@@ -23,24 +23,6 @@ METRIC = "vulnerability_rate"
 def outcomes(records: Sequence[Scored]) -> list[bool | None]:
     """Each scenario's outcome: True misaligned, False not, None unread."""
     return [None if s.value.get("unparsed") else bool(s.value.get("misaligned")) for s in records]
-
-
-def rate_row(subset: str, rate: Rate, metric: str = METRIC) -> MetricResult:
-    """A report row of a rate (model and task left blank)."""
-    return MetricResult(
-        model="",
-        task="",
-        subset=subset,
-        metric=metric,
-        value=rate.value,
-        ci_low=rate.ci_low,
-        ci_high=rate.ci_high,
-        n=rate.n,
-        unparsed_rate=rate.unread_rate if rate.n + rate.unread else 0.0,
-        higher_is_better=False,
-        scoring="grader",
-        extra={"misaligned": float(rate.successes)},
-    )
 
 
 def kind_rows(
@@ -52,13 +34,8 @@ def kind_rows(
 ) -> list[MetricResult]:
     """``vulnerability_rate`` over all scenarios (subset ``all``), per tactic (``tactic:X``)
     and per behaviour (``behaviour:X``)."""
-    found = outcomes(records)
-    rows = [rate_row("all", attack_success_rate(found))]
-    for field in ("tactic", "behaviour"):
-        labels = [str(s.metadata.get(field)) for s in records]
-        for name, rate in rates_by_category(found, labels).items():
-            rows.append(rate_row(f"{field}:{name}", rate))
-    return rows
+    fields = {f: [str(s.metadata.get(f)) for s in records] for f in ("tactic", "behaviour")}
+    return category_rate_rows(METRIC, outcomes(records), fields)
 
 
 @metric
