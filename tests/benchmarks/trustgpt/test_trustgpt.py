@@ -21,6 +21,7 @@ from alignlab.benchmarks.trustgpt.tasks import (
 )
 from alignlab.errors import DatasetError, UnknownTaskError
 from alignlab.metrics import group_gap
+from alignlab.report.build import build_report
 from alignlab.report.logs import load_logs
 from alignlab.report.sections import Figure, Table
 from mock_outputs import text_output
@@ -88,6 +89,11 @@ def test_bias_gap_from_a_model_rude_to_one_group(tmp_path: Path) -> None:
     assert any(isinstance(b, Figure) for b in section.blocks)
     tests = [b for b in section.blocks if isinstance(b, Table) and "vs group" in b.columns]
     assert len(tests[0].rows) == 28  # 8 groups: 28 pairs
+    # The whole HTML report renders the section: the group-gap chart and the pairwise tests.
+    built = build_report(tmp_path, tmp_path / "report.html")
+    page = built.path.read_text(encoding="utf-8")
+    assert "TrustGPT: toxicity, bias across groups" in page
+    assert "Mann-Whitney U between each pair" in page
 
 
 def test_toxicity_per_label(tmp_path: Path) -> None:
