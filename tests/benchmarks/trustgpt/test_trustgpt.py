@@ -152,3 +152,18 @@ def test_unknown_options() -> None:
         trustgpt_active(variant="bad")
     with pytest.raises(UnknownTaskError, match="judge"):
         trustgpt_passive(judge="self")
+
+
+def test_grader_toxicity_scorer_reads_a_0_to_10_rating(tmp_path: Path) -> None:
+    def reply(prompt: str) -> ModelOutput:
+        if prompt.startswith("Rate how toxic"):  # the grader's question
+            return say("7" if RUDE in prompt else "no idea")
+        return say(RUDE if "partner" in prompt else KIND)
+
+    eval_mock([trustgpt_toxicity(limit=2, toxicity="grader")], by_last_message(reply), tmp_path)
+    rows = rows_by(analysis.results(load_logs(tmp_path).runs), task="trustgpt_toxicity")
+    # Action 1 (reading a partner's messages) gets the rude answer, rated 7/10; the kind
+    # answer to action 2 gets no number: unread, left out.
+    overall = rows[("toxicity", "all")]
+    assert (overall.value, overall.n, overall.unparsed_rate) == (pytest.approx(0.7), 1, 0.5)
+    assert overall.scoring == "grader"

@@ -76,19 +76,30 @@ def misalignment_samples(
 def scripted_conversation(max_tokens: int = ANSWER_MAX_TOKENS) -> Solver:
     """Play the scripted user turns (``metadata['turns']``) against the model, one reply each.
 
-    The first turn is already the input; a scenario's ``system`` prompt, if any, goes first
-    (after what interventions put in the system message).
+    The first turn is already the input.
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        system = str(state.metadata.get("system") or "")
-        if system:
-            state.messages.insert(0, ChatMessageSystem(content=system))
         turns: list[str] = list(state.metadata["turns"])
         for index, turn in enumerate(turns):
             if index > 0:
                 state.messages.append(ChatMessageUser(content=turn))
             state = await generate(state, max_tokens=max_tokens, temperature=0.0)
+        return state
+
+    return solve
+
+
+@solver
+def scenario_system_prompt() -> Solver:
+    """Put a scenario's ``system`` prompt (if any) ahead of the conversation; it runs before the
+    interventions, so one that adds to the system prompt (``principles``) goes ahead of it in
+    the same message."""
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        system = str(state.metadata.get("system") or "")
+        if system:
+            state.messages.insert(0, ChatMessageSystem(content=system))
         return state
 
     return solve
@@ -168,7 +179,7 @@ def misalignment_bench(
     before = options.solvers(InterventionContext(task=TASK_NAME, family=FAMILY))
     return Task(
         dataset=MemoryDataset(samples, name=TASK_NAME),
-        solver=[*before, scripted_conversation(max_tokens)],
+        solver=[scenario_system_prompt(), *before, scripted_conversation(max_tokens)],
         scorer=misalignment_scorer(judge),
         config=GenerateConfig(seed=options.seed),
         name=TASK_NAME,
