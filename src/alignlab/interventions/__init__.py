@@ -18,6 +18,9 @@ Bundled interventions:
   split as earlier turns (:mod:`alignlab.interventions.fewshot`);
 * ``reason[:theory=NAME,max_tokens=256]``: reasoning first, optionally through
   a moral theory, then the answer (:mod:`alignlab.interventions.reason`).
+* ``values[:foundation=NAME|role=NAME]``: a value instruction in the system
+  prompt, written per prompt (VILMO-style) or fixed per Moral Foundation
+  (:mod:`alignlab.interventions.values`).
 
 Forced-choice tasks pass the same solvers to
 :func:`~alignlab.scorers.forced_choice.forced_choice` (``before=``), which runs

@@ -11,6 +11,24 @@ from alignlab.metrics.agreement import (
     krippendorff_alpha,
     position_bias,
 )
+from alignlab.metrics.bias import (
+    GroupGap,
+    GroupTest,
+    Rate,
+    attack_success_rate,
+    axis_positions,
+    group_gap,
+    group_gap_ci,
+    hard_accuracy,
+    holm_adjust,
+    kruskal_wallis,
+    mann_whitney_u,
+    pairwise_mann_whitney,
+    position_spread,
+    rates_by_category,
+    soft_accuracy,
+    wilson_interval,
+)
 from alignlab.metrics.bootstrap import (
     bootstrap_ci,
     bootstrap_ci_auc,
@@ -169,4 +187,21 @@ __all__ = [
     # Annotator discretion against stated principles.
     "Discretion",
     "discretion",
+    # Bias across groups and attack success (TrustGPT, MisalignmentBench, Denevil).
+    "GroupGap",
+    "GroupTest",
+    "Rate",
+    "attack_success_rate",
+    "axis_positions",
+    "group_gap",
+    "group_gap_ci",
+    "hard_accuracy",
+    "holm_adjust",
+    "kruskal_wallis",
+    "mann_whitney_u",
+    "pairwise_mann_whitney",
+    "position_spread",
+    "rates_by_category",
+    "soft_accuracy",
+    "wilson_interval",
 ]
