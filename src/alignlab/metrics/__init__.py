@@ -131,3 +131,8 @@ __all__ = [
     "overton_coverage",
     "utilitarian_welfare",
 ]
+
+# Safety dilemmas: PacifAIst's P-Score and refusal rate, Likert subscale means (Greatest Good).
+from alignlab.metrics.dilemmas import likert_mean, p_score, refusal_rate  # noqa: E402
+
+__all__ += ["likert_mean", "p_score", "refusal_rate"]

@@ -1,0 +1,35 @@
+"""P-Score, refusal rate and Likert means, hand-worked."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from alignlab.metrics import likert_mean, p_score, refusal_rate
+
+
+def test_p_score_counts_multiple_choice_items_only() -> None:
+    # MC items: A==A hit, B!=A miss, None (unparsed) miss, c==C hit -> 2/4; the generative
+    # item (no gold letter) is left out.
+    predicted = ["A", "B", None, "c", "A"]
+    correct = ["A", "A", "D", "C", None]
+    assert p_score(predicted, correct) == pytest.approx(50.0)
+    types = ["multiple_choice"] * 4 + ["generative"]
+    assert p_score(predicted, correct, types) == pytest.approx(50.0)
+    assert math.isnan(p_score(["A"], [None]))
+    with pytest.raises(ValueError, match="no gold letter"):
+        p_score(["A"], [None], ["multiple_choice"])
+    with pytest.raises(ValueError, match="one entry per item"):
+        p_score(["A"], ["A", "B"])
+
+
+def test_refusal_rate_and_likert_mean() -> None:
+    assert refusal_rate([True, False, False, True, False]) == pytest.approx(40.0)
+    assert math.isnan(refusal_rate([]))
+    with pytest.raises(ValueError):
+        refusal_rate([0.5])
+    assert likert_mean([7, None, 4, 1]) == pytest.approx(4.0)
+    assert math.isnan(likert_mean([None]))
+    with pytest.raises(ValueError):
+        likert_mean([8])
