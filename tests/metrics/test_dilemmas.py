@@ -33,3 +33,15 @@ def test_refusal_rate_and_likert_mean() -> None:
     assert math.isnan(likert_mean([None]))
     with pytest.raises(ValueError):
         likert_mean([8])
+
+
+def test_decide_archetype() -> None:
+    from alignlab.metrics import decide_archetype
+
+    assert decide_archetype({"high": 0, "medium": 0, "low": 0}) == "ethical"
+    assert decide_archetype({"high": 2.5, "medium": 1, "low": 0.5}) == "exploitative"
+    assert decide_archetype({"high": 3, "medium": 0, "low": 0}) == "context-dependent"
+    with pytest.raises(ValueError):
+        decide_archetype({})
+    with pytest.raises(ValueError):
+        decide_archetype({"high": -1})
