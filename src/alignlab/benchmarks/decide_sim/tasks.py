@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.model import ChatMessageAssistant, ChatMessageUser
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
+from alignlab.benchmarks._agents import agent_turn
 from alignlab.benchmarks._common import TaskOptions, check_option
 from alignlab.benchmarks.decide_sim.env import (
     NAMES,
@@ -90,22 +90,15 @@ def decide_sim_episode(
         names = NAMES[:agents]
 
         async def decide(view: AgentView) -> Decision:
-            sub = TaskState(
-                model=state.model,
-                sample_id=state.sample_id,
-                epoch=state.epoch,
-                input=view.prompt,
-                messages=[ChatMessageUser(content=view.prompt)],
-                metadata=dict(state.metadata),
+            reply = await agent_turn(
+                state,
+                generate,
+                view.prompt,
+                f"{view.name}, turn {view.turn}",
+                interventions,
+                max_tokens,
+                temperature,
             )
-            for step in interventions:
-                sub = await step(sub, generate)
-            sub = await generate(sub, max_tokens=max_tokens, temperature=temperature)
-            reply = sub.output.completion
-            state.messages.append(
-                ChatMessageUser(content=f"[{view.name}, turn {view.turn}]\n{view.prompt}")
-            )
-            state.messages.append(ChatMessageAssistant(content=reply or "(no answer)"))
             return parse_decision(reply, names)
 
         episode = await play(config, decide, seed=int(state.metadata["episode_seed"]))
