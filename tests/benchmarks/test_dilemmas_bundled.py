@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mock_runs import eval_mock
 
 from alignlab.benchmarks.decide_sim.analysis import results as decide_results
 from alignlab.benchmarks.decide_sim.tasks import decide_sim
@@ -14,6 +13,7 @@ from alignlab.benchmarks.greatest_good.tasks import greatest_good
 from alignlab.benchmarks.pacifaist.analysis import results as pacifaist_results
 from alignlab.benchmarks.pacifaist.tasks import pacifaist
 from alignlab.report.logs import load_logs
+from mock_runs import eval_mock
 
 
 @pytest.mark.slow  # the bundled model: 2 scenarios, 2 statements, a 2-agent 1-turn episode
