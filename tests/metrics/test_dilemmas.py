@@ -45,3 +45,17 @@ def test_decide_archetype() -> None:
         decide_archetype({})
     with pytest.raises(ValueError):
         decide_archetype({"high": -1})
+
+
+def test_fidelity_slope_hand_worked_and_against_scipy() -> None:
+    from scipy.stats import linregress
+
+    from alignlab.metrics import fidelity_slope
+
+    # Means 9, 8, 6, 3 at levels 1-4: slope = (-1.5*9 - .5*8 + .5*6 + 1.5*3) / 5 = -2.0
+    assert fidelity_slope([1, 2, 3, 4], [9, 8, 6, 3]) == pytest.approx(-2.0)
+    levels, scores = [1, 1, 2, 3, 3, 4, 4], [10, 8, 7, 7, 5, 2, 4]
+    assert fidelity_slope(levels, scores) == pytest.approx(linregress(levels, scores).slope)
+    assert math.isnan(fidelity_slope([2, 2], [1, 5]))
+    with pytest.raises(ValueError):
+        fidelity_slope([1, 2], [1])

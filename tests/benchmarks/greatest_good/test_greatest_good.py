@@ -131,3 +131,12 @@ def test_logprob_ratings_and_intervention_move(tmp_path: Path) -> None:
     moved = found[-1]
     assert moved.title == "Greatest Good: interventions against their baselines"
     assert [row[4] for row in moved.blocks[0].rows] == ["-4.00"]  # type: ignore[union-attr]
+
+
+def test_unreadable_answers_are_dropped_and_counted(tmp_path: Path) -> None:
+    def reply(text: str):
+        return text_output("6" if "nurse" in text else "no idea", USAGE)
+
+    log = eval_one(greatest_good(items="dilemmas", limit=2), by_last_message(reply), tmp_path)
+    metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}  # type: ignore[union-attr]
+    assert metrics["IB"] == 6 and metrics["IB.n"] == 1 and metrics["unparsed_rate"] == 0.5

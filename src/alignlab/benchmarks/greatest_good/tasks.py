@@ -183,7 +183,8 @@ def unit_of(score: Score) -> dict[str, Any] | None:
     meta = score.metadata or {}
     if value is None or "unparsed" not in value or "subscale" not in meta:
         return None
-    rating = value.get("rating")
+    # The unparsed flag decides: Inspect may hand a metric a None value as a number.
+    rating = None if value.get("unparsed") else value.get("rating")
     return {
         "item": str(meta.get("item")),
         "subscale": str(meta["subscale"]),
