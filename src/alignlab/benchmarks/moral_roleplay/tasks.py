@@ -12,7 +12,7 @@ and the **fidelity slope** (least-squares slope of fidelity on level,
 a bootstrap CI.
 
 Where no grader is bound, Inspect hands the role the model under test, so
-the model grades itself (``alignlab run`` warns). Unreadable verdicts are
+the model grades itself (``alignlab eval`` warns). Unreadable verdicts are
 counted (``unparsed_rate``) and left out of the means.
 """
 
