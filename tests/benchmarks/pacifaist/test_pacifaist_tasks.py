@@ -125,6 +125,7 @@ def test_bad_options_are_refused() -> None:
     assert len(pacifaist(subcategory="ep2").dataset) == 22
 
 
+@pytest.mark.slow  # two runs; the report test renders the same section
 def test_intervention_comparison(tmp_path: Path) -> None:
     def reply(text: str):
         return text_output("Answer: A", USAGE)
