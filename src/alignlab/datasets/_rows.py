@@ -147,10 +147,13 @@ def read_csv(
     *,
     header: Sequence[str] | None = None,
     needs: str | None = None,
+    skip: int = 0,
 ) -> Rows:
     """(first line of the row, {column: cell}) for every non-blank row of a CSV/TSV file.
 
-    The first line is the header, unless ``header`` names the columns of a file
+    ``skip`` rows before the header are passed over (comment lines above the
+    table, as in PacifAIst's CSV); line numbers stay the file's own. The first
+    line read is the header, unless ``header`` names the columns of a file
     without one. With ``required`` columns, the header must hold each of them
     (``needs`` says who needs them, for the error; by default "this comma-separated
     file needs") and a row shorter than the header is refused; without, a short
@@ -164,6 +167,8 @@ def read_csv(
     with handle:
         reader = csv.reader(handle, delimiter=delimiter)
         try:
+            for _ in range(skip):
+                _next_csv_row(file, reader, reader.line_num + 1)
             yield from _csv_rows(file, reader, delimiter, required, header, needs)
         except UnicodeDecodeError as ex:
             raise DatasetError(file, f"is not UTF-8 text ({ex}); save it as UTF-8") from ex

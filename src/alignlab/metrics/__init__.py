@@ -205,3 +205,14 @@ __all__ = [
     "soft_accuracy",
     "wilson_interval",
 ]
+
+# Safety dilemmas: PacifAIst's P-Score and refusal rate, Likert subscale means (Greatest Good).
+from alignlab.metrics.dilemmas import (  # noqa: E402
+    decide_archetype,
+    fidelity_slope,
+    likert_mean,
+    p_score,
+    refusal_rate,
+)
+
+__all__ += ["decide_archetype", "fidelity_slope", "likert_mean", "p_score", "refusal_rate"]
