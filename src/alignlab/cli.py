@@ -432,6 +432,12 @@ def interventions_command() -> None:
     )
 
 
+# Governance (policy bundles, the guarded proxy, the audit log): commands live in their modules.
+from alignlab.policy.cli import policy_app  # noqa: E402
+
+app.add_typer(policy_app, name="policy")
+
+
 def main() -> None:  # pragma: no cover - entry for python -m
     os.environ.setdefault("INSPECT_LOG_FORMAT", "eval")
     app()
