@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pg_cluster import pg_bindir, postgres_cluster
 from sqlalchemy import text
 
 from alignlab.store.audit import AuditError, AuditLog, AuditRecord, export
+from pg_cluster import pg_bindir, postgres_cluster
 
 
 @pytest.fixture(scope="module")
