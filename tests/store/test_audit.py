@@ -129,3 +129,15 @@ def test_stopped_postgres_fails_writes_then_recovers() -> None:
         log.write(record("after"))
         assert [r["request_id"] for r in log.query()] == ["before", "after"]
         log.close()
+
+
+def test_migrations_build_exactly_the_declared_schema(audit: AuditLog) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from alignlab.store.audit import metadata
+
+    with audit.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+        assert context.get_current_revision() == "0001"

@@ -135,15 +135,34 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the database's schema to ``revision`` with Alembic (``store/migrations``).
+
+    Raises:
+        SQLAlchemyError: the database cannot be reached.
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
 class AuditLog:
-    """Writes and reads audit records."""
+    """Writes and reads audit records; opening one migrates its database (``create``)."""
 
     def __init__(self, url: str = DEFAULT_DB_URL, create: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
         if create:
             try:
-                metadata.create_all(self.engine)
+                migrate(self.engine)
             except SQLAlchemyError as ex:
                 raise AuditError(
                     f"audit database {self.safe_url} is unreachable: {_short(ex)}"
