@@ -136,7 +136,9 @@ def profile(bundle: str, n: int) -> None:
     from alignlab.policy import resolve_bundle
     from alignlab.policy.features import pii, toxicity
     from alignlab.policy.guard import Guard
+    from alignlab.serve.cli import single_threaded_kernels
 
+    single_threaded_kernels()  # as alignlab serve does
     guard = Guard.load(resolve_bundle(bundle))
     texts = [message(5000 + i)["messages"][0]["content"] for i in range(n)]
     steps: dict[str, list[float]] = {"toxicity": [], "pii": [], "all features (uncached)": []}

@@ -18,6 +18,7 @@ from alignlab.policy.bundle import Decision, PolicyBundle, PolicyError, Stage
 from alignlab.policy.features import FeatureExtractor
 
 DEFAULT_FEATURE_TIMEOUT_S = 5.0
+FEATURE_WORKERS = 4
 
 
 class FeatureTimeout(PolicyError):
@@ -59,7 +60,7 @@ class Guard:
     feature_timeout_s: float = DEFAULT_FEATURE_TIMEOUT_S
     _pool: concurrent.futures.ThreadPoolExecutor = field(
         default_factory=lambda: concurrent.futures.ThreadPoolExecutor(
-            max_workers=4, thread_name_prefix="alignlab-features"
+            max_workers=FEATURE_WORKERS, thread_name_prefix="alignlab-features"
         ),
         repr=False,
     )
@@ -84,6 +85,11 @@ class Guard:
         if warm:
             extractor.warm()
         return cls(bundle, extractor, feature_timeout_s)
+
+    @property
+    def workers(self) -> int:
+        """How many messages' features can be computed at once."""
+        return FEATURE_WORKERS
 
     @property
     def digest(self) -> str:

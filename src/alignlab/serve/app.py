@@ -203,6 +203,9 @@ def create_app(config: ServeConfig) -> FastAPI:
     app = FastAPI(title="alignlab guarded proxy", docs_url=None, redoc_url=None, lifespan=lifespan)
     limiter = RateLimiter(config.rate_per_minute)
     guard, audit = config.guard, config.audit
+    # At most as many policy checks at once as the guard has feature workers: the others
+    # wait here, so a feature timeout measures scoring, not time spent in the queue.
+    checks = anyio.CapacityLimiter(guard.workers)
 
     def client_of(request: Request) -> str | None:
         """The key name (keys configured) or the peer address; None for a bad or missing key."""
@@ -293,7 +296,9 @@ def create_app(config: ServeConfig) -> FastAPI:
 
         # 1. Request policy.
         try:
-            incoming: Verdict = await anyio.to_thread.run_sync(guard.check_request, messages)
+            incoming: Verdict = await anyio.to_thread.run_sync(
+                guard.check_request, messages, limiter=checks
+            )
         except PolicyError as ex:
             return await fail(503, "policy_error", f"request policy failed closed: {ex}")
         record.request_action = incoming.decision.action
@@ -322,7 +327,11 @@ def create_app(config: ServeConfig) -> FastAPI:
             # 3. Response policy.
             try:
                 outgoing: Verdict = await anyio.to_thread.run_sync(
-                    guard.check_response, upstream_messages, completion.text, incoming.features
+                    guard.check_response,
+                    upstream_messages,
+                    completion.text,
+                    incoming.features,
+                    limiter=checks,
                 )
             except PolicyError as ex:
                 return await fail(503, "policy_error", f"response policy failed closed: {ex}")
