@@ -21,6 +21,15 @@ def test_toxicity_separates_abuse_from_a_plain_question(extractor: FeatureExtrac
     assert extractor.features("What is the capital of France?")["toxicity"] < 0.2
 
 
+def test_fast_toxicity_equals_the_package_predict_prob() -> None:
+    from profanity_check import predict_prob
+
+    from alignlab.policy.features import toxicity
+
+    texts = ["you stupid fucking idiot", "What is the capital of France?", "", "damn it", "ok"]
+    assert toxicity(texts) == pytest.approx(list(predict_prob(texts)), abs=1e-9)
+
+
 def test_pii_pattern_recognisers_find_spans_offline(extractor: FeatureExtractor) -> None:
     text = "Mail jo@example.com, call 212-555-0199, card 4111 1111 1111 1111."
     found = extractor.features(text)

@@ -39,11 +39,50 @@ _lock = threading.Lock()
 _recognisers: list[Any] | None = None
 
 
-def toxicity(texts: Sequence[str]) -> list[float]:
-    """P(offensive) of each text from alt-profanity-check."""
-    from profanity_check import predict_prob
+class _LinearToxicity:
+    """alt-profanity-check's model as one sparse product: the same numbers, ~50x faster per call.
 
-    return [float(p) for p in predict_prob(list(texts))]
+    The package's model is a CalibratedClassifierCV (sigmoid method) over five
+    LinearSVCs; its ``predict_proba`` averages ``expit(-(a_k * f_k + b_k))`` over
+    the five, with ``f_k`` each SVM's decision value. sklearn spends ~35 ms per
+    call on validation around that; the product itself takes microseconds.
+    ``tests/policy/test_features.py`` checks equality with ``predict_prob``.
+    """
+
+    def __init__(self) -> None:
+        import profanity_check.profanity_check as package
+
+        self.vectorizer = package.vectorizer
+        model = package.model
+        parts = model.calibrated_classifiers_
+        if (
+            model.method != "sigmoid"
+            or list(model.classes_) != [0, 1]
+            or any(len(p.calibrators) != 1 or not hasattr(p.estimator, "coef_") for p in parts)
+        ):
+            raise ValueError("unexpected alt-profanity-check model layout")
+        self.weights = np.vstack([p.estimator.coef_[0] for p in parts]).T
+        self.bias = np.array([float(p.estimator.intercept_[0]) for p in parts])
+        self.a = np.array([float(p.calibrators[0].a_) for p in parts])
+        self.b = np.array([float(p.calibrators[0].b_) for p in parts])
+
+    def __call__(self, texts: Sequence[str]) -> list[float]:
+        decision = np.asarray(self.vectorizer.transform(list(texts)) @ self.weights) + self.bias
+        probability = 1.0 / (1.0 + np.exp(self.a * decision + self.b))
+        return [float(p) for p in probability.mean(axis=1)]
+
+
+_toxicity_model: _LinearToxicity | None = None
+
+
+def toxicity(texts: Sequence[str]) -> list[float]:
+    """P(offensive) of each text from alt-profanity-check (see :class:`_LinearToxicity`)."""
+    global _toxicity_model
+    if _toxicity_model is None:
+        with _lock:
+            if _toxicity_model is None:
+                _toxicity_model = _LinearToxicity()
+    return _toxicity_model(texts)
 
 
 def _pattern_recognisers() -> list[Any]:
