@@ -162,3 +162,24 @@ def test_rewrite_redacts_named_types_and_appends_notice() -> None:
         rewrite(text, decision, features)
         == "Mail jo@example.com or call <PHONE_NUMBER>.\n\nBe careful."
     )
+
+
+def test_policy_cli_check_and_test(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from alignlab.cli import app
+
+    runner = CliRunner()
+    root = write_bundle(tmp_path / "b")
+    result = runner.invoke(app, ["policy", "test", str(root), "-v"])
+    assert result.exit_code == 1  # one test fails on purpose
+    assert "PASS  rego    alignlab.request_test.test_toxic_denied" in result.output
+    assert "FAIL  rego    alignlab.request_test.test_wrong_expectation" in result.output
+    assert "1/2 passed" in result.output
+    (root / "request_test.rego").write_text(TESTS.split("test_wrong_expectation")[0])
+    assert runner.invoke(app, ["policy", "test", str(root)]).exit_code == 0
+    assert runner.invoke(app, ["policy", "check", str(root)]).exit_code == 0
+    (root / "request.rego").write_text(REQUEST.replace("data.limit", ""))
+    result = runner.invoke(app, ["policy", "check", str(root)])
+    assert result.exit_code == 2
+    assert "request.rego:5: Rego error" in result.output

@@ -141,3 +141,23 @@ def test_migrations_build_exactly_the_declared_schema(audit: AuditLog) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
         assert context.get_current_revision() == "0001"
+
+
+def test_audit_cli_exports(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from alignlab.cli import app
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    log = AuditLog(url)
+    log.write(record("r1"))
+    log.write(record("r2", "deny", reason="abusive"))
+    out = tmp_path / "denied.csv"
+    result = CliRunner().invoke(
+        app, ["audit", "--db", url, "--outcome", "deny", "--format", "csv", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["request_id"], r["reason"]) for r in rows] == [("r2", "abusive")]
+    result = CliRunner().invoke(app, ["audit", "--db", url, "--since", "yesterday"])
+    assert result.exit_code == 2 and "ISO time" in result.output
