@@ -201,3 +201,53 @@ def test_api_keys_and_rate_limit(
                 model="stub-model", messages=[{"role": "user", "content": "hi"}]
             )
         assert {row["client"] for row in audit.query()} == {"key:team-a"}
+
+
+def test_postgres_audit_stopped_fails_closed_then_recovers(
+    guard: Guard, stub: tuple[StubUpstream, str]
+) -> None:
+    import subprocess
+
+    from pg_cluster import pg_bindir, postgres_cluster
+
+    if pg_bindir() is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; .ci/run does)")
+    with postgres_cluster() as (db, pg_ctl, prefix):
+        audit, server = start(guard, stub[1], db)
+        with server as url:
+            client = openai.OpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0)
+
+            def ask_once(content: str) -> str | None:
+                return (
+                    client.chat.completions.create(
+                        model="stub-model", messages=[{"role": "user", "content": content}]
+                    )
+                    .choices[0]
+                    .message.content
+                )
+
+            assert ask_once("before") == "ECHO: before"
+            data = subprocess.run(
+                [*prefix, "psql", db, "-Atc", "SHOW data_directory"], capture_output=True, text=True
+            ).stdout.strip()
+            subprocess.run(
+                [*prefix, str(pg_ctl), "-D", data, "-m", "fast", "stop"],
+                check=True,
+                capture_output=True,
+            )
+            with pytest.raises(openai.APIStatusError) as caught:
+                ask_once("during")
+            assert caught.value.status_code == 503
+            assert "audit log cannot be written" in str(caught.value)
+            port = db.rsplit(":", 1)[1].split("/")[0]
+            options = f"-p {port} -k {data}/.. -c listen_addresses=127.0.0.1 -c fsync=off"
+            subprocess.run(
+                [*prefix, str(pg_ctl), "-D", data, "-o", options, "-w", "-l", f"{data}/../l2",
+                 "start"],
+                check=True,
+                capture_output=True,
+            )  # fmt: skip
+            assert ask_once("after") == "ECHO: after"
+            rows = list(audit.query())
+            assert [r["outcome"] for r in rows] == ["allow", "allow"]
+            audit.close()
