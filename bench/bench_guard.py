@@ -108,6 +108,7 @@ def sequential(url: str, n: int, offset: int) -> list[float]:
 async def load(url: str, clients: int, seconds: float) -> dict:
     statuses: dict[int, int] = {}
     answered = 0
+    ids: list[str] = []
     stop = time.monotonic() + seconds
     counter = iter(range(10_000_000, 20_000_000))
 
@@ -122,13 +123,14 @@ async def load(url: str, clients: int, seconds: float) -> dict:
             statuses[reply.status_code] = statuses.get(reply.status_code, 0) + 1
             if reply.status_code == 200:
                 answered += 1
+                ids.append(reply.json()["id"])
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     started = time.perf_counter()
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
         await asyncio.gather(*(client_loop(client) for _ in range(clients)))
     elapsed = time.perf_counter() - started
-    return {"statuses": statuses, "answered": answered, "seconds": elapsed}
+    return {"statuses": statuses, "answered": answered, "seconds": elapsed, "ids": ids}
 
 
 def profile(bundle: str, n: int) -> None:
@@ -165,6 +167,47 @@ def profile(bundle: str, n: int) -> None:
         print(f"| {name} | {percentile(values, 0.5):.2f} | {percentile(values, 0.99):.2f} |")
 
 
+def serve_process(bundle: str, stub_port: int, db: str, port: int, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "alignlab.cli", "serve", "--policy", bundle,
+            "--model", "stub", "--upstream", f"http://127.0.0.1:{stub_port}/v1",
+            "--db", db, "--port", str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def kill_test(proxy, url, db, args, env, stub_port, port, bundle):  # type: ignore[no-untyped-def]
+    """Load, kill -9 the proxy halfway, restart it: every answered request must be in the log."""
+    import signal
+    import threading
+
+    from sqlalchemy import select
+
+    from alignlab.store.audit import AuditLog, audit_log
+
+    timer = threading.Timer(args.seconds / 2, lambda: os.kill(proxy.pid, signal.SIGKILL))
+    timer.start()
+    result = asyncio.run(load(url, args.clients, args.seconds))
+    timer.join()
+    proxy.wait()
+    audit = AuditLog(db)
+    with audit.engine.connect() as connection:
+        logged = set(connection.execute(select(audit_log.c.request_id)).scalars())
+    missing = [i for i in result["ids"] if i not in logged]
+    print(
+        f"\nkill -9 halfway through {args.seconds:.0f} s of load: answered {result['answered']}, "
+        f"statuses {result['statuses']}; answered but not in the audit log: {len(missing)}"
+    )
+    proxy = serve_process(bundle, stub_port, db, port, env)
+    wait_ready(url, proxy)
+    print("restarted: answers again" if httpx.post(url, json=message(1)).status_code == 200 else "")
+    return proxy
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200)
@@ -178,6 +221,9 @@ def main() -> None:
         help="comma list overriding the bundle's features, e.g. toxicity,pii",
     )
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument(
+        "--kill", action="store_true", help="also kill -9 the proxy mid-load and check the log"
+    )
     args = parser.parse_args()
 
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{os.environ.get('PYTHONPATH', '')}"}
@@ -209,16 +255,7 @@ def main() -> None:
         ],
         env=env,
     )  # fmt: skip
-    proxy = subprocess.Popen(
-        [
-            sys.executable, "-m", "alignlab.cli", "serve", "--policy", bundle,
-            "--model", "stub", "--upstream", f"http://127.0.0.1:{stub_port}/v1",
-            "--db", db, "--port", str(proxy_port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    proxy = serve_process(bundle, stub_port, db, proxy_port, env)
     direct_url = f"http://127.0.0.1:{stub_port}/v1/chat/completions"
     proxy_url = f"http://127.0.0.1:{proxy_port}/v1/chat/completions"
     try:
@@ -258,6 +295,8 @@ def main() -> None:
             f"audit rows added {after - before}; answered {result['answered']}; "
             f"lost records {result['answered'] - (after - before)}"
         )
+        if args.kill:
+            proxy = kill_test(proxy, proxy_url, db, args, env, stub_port, proxy_port, bundle)
     finally:
         for process in (proxy, stub):
             process.terminate()
