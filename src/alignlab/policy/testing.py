@@ -55,30 +55,49 @@ def rego_tests(root: str | Path) -> list[TestResult]:
     results = []
     for name, text in source.tests.items():
         package = source.packages[name]
-        seen: set[str] = set()
+        rules: dict[str, int] = {}
         for match in _TEST_RULE.finditer(text):
-            rule = match.group(1)
-            if rule in seen:
-                continue
-            seen.add(rule)
-            line = text.count("\n", 0, match.start()) + 1
+            rules.setdefault(match.group(1), text.count("\n", 0, match.start()) + 1)
+        # One query per package (each query compiles the modules): the package document
+        # holds the tests that evaluated to true; a failing test is absent from it.
+        passed: set[str] | None = None
+        try:
+            output = interpreter.query(f"x = data.{package}")
+            if output.ok() and len(output):
+                document = output[0].bindings.get("x")
+                if isinstance(document, dict):
+                    passed = {k for k, v in document.items() if v is True}
+        except RegoError:
+            passed = None
+        for rule, line in rules.items():
             location = f"{name}:{line}"
-            try:
-                output = interpreter.query(f"x = data.{package}.{rule}")
-            except RegoError as ex:
-                results.append(TestResult("rego", f"{package}.{rule}", location, "ERROR", str(ex)))
+            label = f"{package}.{rule}"
+            if passed is not None:
+                if rule in passed:
+                    results.append(TestResult("rego", label, location, "PASS"))
+                else:
+                    detail = "false or undefined"
+                    results.append(TestResult("rego", label, location, "FAIL", detail))
                 continue
-            if not output.ok():
-                results.append(
-                    TestResult("rego", f"{package}.{rule}", location, "ERROR", str(output))
-                )
-            elif len(output) and output[0].bindings.get("x") is True:
-                results.append(TestResult("rego", f"{package}.{rule}", location, "PASS"))
-            else:
-                results.append(
-                    TestResult("rego", f"{package}.{rule}", location, "FAIL", "false or undefined")
-                )
+            results.append(_single_test(interpreter, package, rule, label, location))
     return results
+
+
+def _single_test(
+    interpreter: Any, package: str, rule: str, label: str, location: str
+) -> TestResult:
+    """One test on its own (used when the package as a whole did not evaluate)."""
+    from regopy import RegoError
+
+    try:
+        output = interpreter.query(f"x = data.{package}.{rule}")
+    except RegoError as ex:
+        return TestResult("rego", label, location, "ERROR", str(ex))
+    if not output.ok():
+        return TestResult("rego", label, location, "ERROR", str(output))
+    if len(output) and output[0].bindings.get("x") is True:
+        return TestResult("rego", label, location, "PASS")
+    return TestResult("rego", label, location, "FAIL", "false or undefined")
 
 
 def read_examples(path: Path) -> list[dict[str, Any]]:
