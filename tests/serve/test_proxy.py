@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
-from servers import StubUpstream, running, write_serve_bundle
+from proxy_servers import StubUpstream, running, write_serve_bundle
 from sqlalchemy import text
 
 from alignlab.policy.guard import Guard
