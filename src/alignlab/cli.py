@@ -442,6 +442,15 @@ def interventions_command() -> None:
     )
 
 
+# Governance (policy bundles, the guarded proxy, the audit log): commands live in their modules.
+from alignlab.policy.cli import policy_app  # noqa: E402
+from alignlab.serve.cli import audit_command, serve_command  # noqa: E402
+
+app.add_typer(policy_app, name="policy")
+app.command("serve")(serve_command)
+app.command("audit")(audit_command)
+
+
 def main() -> None:  # pragma: no cover - entry for python -m
     os.environ.setdefault("INSPECT_LOG_FORMAT", "eval")
     app()

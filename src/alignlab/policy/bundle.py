@@ -1,0 +1,330 @@
+"""A Rego policy bundle: a directory of ``.rego`` modules and ``data.json``, compiled once.
+
+A bundle holds two policies, one per stage:
+
+* package ``alignlab.request`` judges what the user sent (the input policy);
+* package ``alignlab.response`` judges what the model answered (the output policy).
+
+Each package defines ``decision``, an object ``{"action": A, "reasons": [...]}``
+with ``A`` one of ``allow``, ``deny`` (the reasons are shown to the user),
+``rewrite`` (the text goes to a rewriter before it is used) and ``escalate``
+(the text passes but the audit record is flagged for review). Optional keys:
+``redact`` (entity types a rewrite removes) and ``notice`` (text a rewrite
+appends). A stage whose package the bundle lacks allows everything.
+
+The input document a policy sees (built by :mod:`alignlab.policy.guard`):
+``stage`` ("request" or "response"), ``text`` (the message judged: the last
+user message, or the answer), ``messages`` (the conversation as
+``{"role", "content"}``), ``features`` (see :mod:`alignlab.policy.features`)
+and, at the response stage, ``request_features`` (the features of the last
+user message).
+
+Modules whose file name ends in ``_test.rego`` are Rego unit tests (run by
+``alignlab policy test``), never compiled into the serving policy.
+
+Two limits of the in-process engine (regopy 1.5, rego-cpp) that
+:func:`check_bundle` reports before they bite: ``with input as X`` (replacing
+the whole input) crashes the engine, so tests replace fields
+(``with input.text as ...``); and a package path segment named ``input``
+(``package alignlab.input``) silently breaks ``with input.<field>``, hence the
+package names above. Regex flags such as ``(?i)`` are not supported: lower-case
+the text with ``lower()`` instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from alignlab.errors import AlignlabError
+
+Stage = Literal["request", "response"]
+STAGES: tuple[Stage, ...] = ("request", "response")
+ACTIONS = ("allow", "deny", "rewrite", "escalate")
+PACKAGES: dict[Stage, str] = {"request": "alignlab.request", "response": "alignlab.response"}
+DATA_FILE = "data.json"
+TEST_SUFFIX = "_test.rego"
+
+_PACKAGE_LINE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
+_WHOLE_INPUT_WITH = re.compile(r"\bwith\s+input\s+as\b")
+_ERROR_LOCATION = re.compile(r"\(error\s+\d+:(?P<file>[^|]*)\|(?P<offset>\d+)\|(?P<length>\d+)")
+_ERROR_MESSAGE = re.compile(r"\(errormsg\s+\d+:(?P<message>[^)]*)\)")
+
+
+class PolicyError(AlignlabError):
+    """A policy bundle that cannot be loaded, compiled or evaluated.
+
+    ``path`` and ``line`` (1-based) locate the problem when it is in a file.
+    """
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+        where = "" if path is None else (f"{path}:{line}: " if line else f"{path}: ")
+        super().__init__(where + message)
+        self.path = path
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one stage's policy decided about one message."""
+
+    action: str
+    reasons: tuple[str, ...] = ()
+    redact: tuple[str, ...] = ()
+    notice: str = ""
+
+    @classmethod
+    def allow(cls) -> Decision:
+        return cls("allow")
+
+    @classmethod
+    def from_rego(cls, value: object, stage: str) -> Decision:
+        """Read a ``decision`` object returned by Rego.
+
+        Raises:
+            PolicyError: the value is not an object with a known action.
+        """
+        if not isinstance(value, Mapping) or value.get("action") not in ACTIONS:
+            raise PolicyError(
+                f"the {stage} policy returned {value!r} as its decision; it must be an object "
+                f"with action one of {', '.join(ACTIONS)}"
+            )
+        reasons = value.get("reasons") or []
+        redact = value.get("redact") or []
+        return cls(
+            action=str(value["action"]),
+            reasons=tuple(sorted(str(r) for r in reasons)),
+            redact=tuple(sorted(str(r) for r in redact)),
+            notice=str(value.get("notice") or ""),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "reasons": list(self.reasons),
+            "redact": list(self.redact),
+            "notice": self.notice,
+        }
+
+
+@dataclass(frozen=True)
+class BundleSource:
+    """The files of a bundle directory, read once."""
+
+    root: Path
+    modules: dict[str, str]
+    tests: dict[str, str]
+    data: dict[str, Any]
+    digest: str
+    packages: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, root: str | Path) -> BundleSource:
+        """Read every ``.rego`` file under ``root`` and its ``data.json``.
+
+        Raises:
+            PolicyError: the directory is missing, holds no policy module, or
+                ``data.json`` is not a JSON object.
+        """
+        root = Path(root)
+        if not root.is_dir():
+            raise PolicyError("no such policy bundle directory", str(root))
+        modules: dict[str, str] = {}
+        tests: dict[str, str] = {}
+        packages: dict[str, str] = {}
+        hasher = hashlib.sha256()
+        for path in sorted(root.rglob("*.rego")):
+            name = path.relative_to(root).as_posix()
+            text = path.read_text(encoding="utf-8")
+            match = _PACKAGE_LINE.search(text)
+            if match is None:
+                raise PolicyError("no 'package' line", str(path), 1)
+            packages[name] = match.group(1)
+            if name.endswith(TEST_SUFFIX):
+                tests[name] = text
+            else:
+                modules[name] = text
+                hasher.update(name.encode() + b"\0" + text.encode() + b"\0")
+        if not modules:
+            raise PolicyError("the bundle holds no .rego policy module", str(root))
+        data: dict[str, Any] = {}
+        data_path = root / DATA_FILE
+        if data_path.is_file():
+            raw = data_path.read_text(encoding="utf-8")
+            try:
+                loaded = json.loads(raw)
+            except json.JSONDecodeError as ex:
+                raise PolicyError(f"invalid JSON: {ex.msg}", str(data_path), ex.lineno) from None
+            if not isinstance(loaded, dict):
+                raise PolicyError("must hold a JSON object", str(data_path), 1)
+            data = loaded
+            hasher.update(b"data.json\0" + raw.encode())
+        return cls(root, modules, tests, data, hasher.hexdigest(), packages)
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def rego_error(ex: Exception, sources: Mapping[str, str], root: Path) -> PolicyError:
+    """Turn a regopy error (an AST dump naming file and byte offset) into a located PolicyError."""
+    raw = str(ex)
+    location = _ERROR_LOCATION.search(raw)
+    message = _ERROR_MESSAGE.search(raw)
+    text = message.group("message").strip() if message else raw.strip().splitlines()[0]
+    if location is None:
+        return PolicyError(f"Rego error: {text}", str(root))
+    name = location.group("file")
+    offset = int(location.group("offset"))
+    source = sources.get(name)
+    line = _line_of(source, offset) if source is not None else None
+    return PolicyError(f"Rego error: {text}", str(root / name), line)
+
+
+def _guard_engine_limits(
+    sources: Mapping[str, str], packages: Mapping[str, str], root: Path
+) -> None:
+    """Refuse the two constructs that crash or silently break regopy (see module docstring)."""
+    for name, text in sources.items():
+        match = _WHOLE_INPUT_WITH.search(text)
+        if match is not None:
+            raise PolicyError(
+                "'with input as' (replacing the whole input) crashes the in-process Rego engine; "
+                "replace fields instead: 'with input.text as ...', 'with input.features as ...'",
+                str(root / name),
+                _line_of(text, match.start()),
+            )
+        if "input" in packages.get(name, "").split("."):
+            raise PolicyError(
+                f"package '{packages[name]}' has a path segment named 'input', which breaks "
+                "'with input.<field>' in the in-process Rego engine; rename it",
+                str(root / name),
+                _line_of(text, _PACKAGE_LINE.search(text).start()),  # type: ignore[union-attr]
+            )
+
+
+def new_interpreter(source: BundleSource, with_tests: bool = False) -> Any:
+    """A regopy interpreter holding the bundle's modules (and tests) and data.
+
+    Raises:
+        PolicyError: a module does not parse; the message names file and line.
+    """
+    from regopy import Interpreter, RegoError
+
+    interpreter = Interpreter()
+    interpreter.strict_built_in_errors = True
+    sources = {**source.modules, **(source.tests if with_tests else {})}
+    _guard_engine_limits(sources, source.packages, source.root)
+    try:
+        for name, text in sources.items():
+            interpreter.add_module(name, text)
+        interpreter.add_data(source.data)
+    except RegoError as ex:
+        raise rego_error(ex, sources, source.root) from None
+    return interpreter
+
+
+class PolicyBundle:
+    """A compiled bundle: ``decide(stage, document)`` evaluates one stage's policy.
+
+    The bundle is compiled once (regopy ``Interpreter.build`` with one
+    entrypoint per stage); each call sets the input and runs the compiled
+    plan (``query_bundle_entrypoint``). One interpreter per thread, sharing
+    the compiled plan, so concurrent requests do not share input state.
+    """
+
+    def __init__(self, source: BundleSource) -> None:
+        from regopy import RegoError
+
+        self.source = source
+        self.digest = source.digest
+        self.stages = {
+            stage: package
+            for stage, package in PACKAGES.items()
+            if package in set(source.packages[name] for name in source.modules)
+        }
+        if not self.stages:
+            raise PolicyError(
+                f"no module declares package {PACKAGES['request']} or {PACKAGES['response']}",
+                str(source.root),
+            )
+        interpreter = new_interpreter(source)
+        self._entrypoints = {s: p.replace(".", "/") + "/decision" for s, p in self.stages.items()}
+        try:
+            self._compiled = interpreter.build(None, list(self._entrypoints.values()))
+        except RegoError as ex:
+            raise rego_error(ex, source.modules, source.root) from None
+        if not self._compiled.ok():
+            raise PolicyError("the bundle did not compile", str(source.root))
+        self._local = threading.local()
+        self._local.interpreter = interpreter
+
+    @classmethod
+    def load(cls, root: str | Path) -> PolicyBundle:
+        """Read and compile the bundle in ``root``.
+
+        Raises:
+            PolicyError: unreadable files, a syntax error (with file and line),
+                or no request/response package.
+        """
+        return cls(BundleSource.read(root))
+
+    @property
+    def root(self) -> Path:
+        return self.source.root
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.source.data
+
+    def _interpreter(self) -> Any:
+        interpreter = getattr(self._local, "interpreter", None)
+        if interpreter is None:
+            interpreter = new_interpreter(self.source)
+            self._local.interpreter = interpreter
+        return interpreter
+
+    def decide(self, stage: Stage, document: Mapping[str, Any]) -> Decision:
+        """The ``stage`` policy's decision on ``document`` (allow if the bundle lacks the stage).
+
+        Raises:
+            PolicyError: the evaluation failed or returned no valid decision
+                (callers fail closed on it).
+        """
+        from regopy import Input, RegoError
+
+        entrypoint = self._entrypoints.get(stage)
+        if entrypoint is None:
+            return Decision.allow()
+        interpreter = self._interpreter()
+        try:
+            interpreter.set_input(Input(dict(document)))
+            output = interpreter.query_bundle_entrypoint(self._compiled, entrypoint)
+        except RegoError as ex:
+            raise rego_error(ex, self.source.modules, self.source.root) from None
+        if not output.ok():
+            raise PolicyError(f"evaluating the {stage} policy failed: {output}", str(self.root))
+        if len(output) == 0 or not output[0].expressions:
+            raise PolicyError(
+                f"the {stage} policy's decision is undefined for this input (give 'decision' "
+                "a default)",
+                str(self.root),
+            )
+        return Decision.from_rego(output[0].expressions[0], stage)
+
+
+def check_bundle(root: str | Path) -> PolicyBundle:
+    """Compile the bundle and its tests; return the compiled bundle.
+
+    Raises:
+        PolicyError: the first problem found, with file and line where it has one.
+    """
+    source = BundleSource.read(root)
+    new_interpreter(source, with_tests=True)
+    return PolicyBundle(source)

@@ -1,0 +1,240 @@
+"""Features a policy sees, computed once per message (and cached): toxicity, PII, topic similarity.
+
+* ``toxicity``: probability of offensive language from ``alt-profanity-check``
+  (a linear SVM on character/word n-grams that ships inside the package, so
+  it works offline); in [0, 1].
+* ``pii``: Microsoft Presidio's pattern recognisers, run directly (no spaCy
+  pipeline, no model download): ``EMAIL_ADDRESS``, ``PHONE_NUMBER``,
+  ``CREDIT_CARD``, ``IBAN_CODE``, ``IP_ADDRESS``, ``US_SSN``, ``URL``,
+  ``CRYPTO``. Each hit is ``{"type", "score", "start", "end"}``;
+  ``pii_types`` lists the distinct types. Entity types that Presidio finds
+  with a spaCy NER model (``PERSON``, ``LOCATION``, ``NRP``,
+  ``ORGANIZATION``, ``DATE_TIME``) are not computed: they need
+  ``python -m spacy download en_core_web_lg`` and Presidio's AnalyzerEngine,
+  which alignlab does not load.
+* ``topics``: cosine similarity (all-MiniLM-L6-v2, bundled) of the message to
+  each named topic in the bundle's ``data.json`` ``topics`` (name -> example
+  sentences; a topic's score is its best-matching example).
+* ``length`` (characters) and ``lower`` (the text lower-cased, for keyword rules).
+
+A bundle names the features it needs in ``data.json`` ``features`` (default:
+toxicity and pii, plus topics when it defines any), so a bundle without
+topics never loads the embedding model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+FEATURES = ("toxicity", "pii", "topics")
+CACHE_SIZE = 4096
+
+_lock = threading.Lock()
+_recognisers: list[Any] | None = None
+
+
+class _LinearToxicity:
+    """alt-profanity-check's model as one sparse product: the same numbers, ~50x faster per call.
+
+    The package's model is a CalibratedClassifierCV (sigmoid method) over five
+    LinearSVCs; its ``predict_proba`` averages ``expit(-(a_k * f_k + b_k))`` over
+    the five, with ``f_k`` each SVM's decision value. sklearn spends ~35 ms per
+    call on validation around that; the product itself takes microseconds.
+    ``tests/policy/test_features.py`` checks equality with ``predict_prob``.
+    """
+
+    def __init__(self) -> None:
+        import profanity_check.profanity_check as package
+
+        self.vectorizer = package.vectorizer
+        model = package.model
+        parts = model.calibrated_classifiers_
+        if (
+            model.method != "sigmoid"
+            or list(model.classes_) != [0, 1]
+            or any(len(p.calibrators) != 1 or not hasattr(p.estimator, "coef_") for p in parts)
+        ):
+            raise ValueError("unexpected alt-profanity-check model layout")
+        self.weights = np.vstack([p.estimator.coef_[0] for p in parts]).T
+        self.bias = np.array([float(p.estimator.intercept_[0]) for p in parts])
+        self.a = np.array([float(p.calibrators[0].a_) for p in parts])
+        self.b = np.array([float(p.calibrators[0].b_) for p in parts])
+
+    def __call__(self, texts: Sequence[str]) -> list[float]:
+        decision = np.asarray(self.vectorizer.transform(list(texts)) @ self.weights) + self.bias
+        probability = 1.0 / (1.0 + np.exp(self.a * decision + self.b))
+        return [float(p) for p in probability.mean(axis=1)]
+
+
+_toxicity_model: _LinearToxicity | None = None
+
+
+def toxicity(texts: Sequence[str]) -> list[float]:
+    """P(offensive) of each text from alt-profanity-check (see :class:`_LinearToxicity`)."""
+    global _toxicity_model
+    if _toxicity_model is None:
+        with _lock:
+            if _toxicity_model is None:
+                _toxicity_model = _LinearToxicity()
+    return _toxicity_model(texts)
+
+
+def _pattern_recognisers() -> list[Any]:
+    """Presidio's pattern recognisers, built once; tldextract kept offline (bundled suffix list)."""
+    global _recognisers
+    with _lock:
+        if _recognisers is None:
+            import tldextract
+            import tldextract.tldextract as tld_module
+
+            # The email recogniser validates domains with tldextract, whose default
+            # extractor fetches the public suffix list over the network first.
+            tld_module.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+            from presidio_analyzer.predefined_recognizers import (
+                CreditCardRecognizer,
+                CryptoRecognizer,
+                EmailRecognizer,
+                IbanRecognizer,
+                IpRecognizer,
+                PhoneRecognizer,
+                UrlRecognizer,
+                UsSsnRecognizer,
+            )
+
+            _recognisers = [
+                EmailRecognizer(),
+                PhoneRecognizer(),
+                CreditCardRecognizer(),
+                IbanRecognizer(),
+                IpRecognizer(),
+                UsSsnRecognizer(),
+                UrlRecognizer(),
+                CryptoRecognizer(),
+            ]
+        return _recognisers
+
+
+def pii(text: str) -> list[dict[str, Any]]:
+    """Presidio pattern-recogniser hits in ``text``, by position."""
+    hits: list[dict[str, Any]] = []
+    for recogniser in _pattern_recognisers():
+        for result in recogniser.analyze(text, recogniser.supported_entities, None):
+            hits.append(
+                {
+                    "type": result.entity_type,
+                    "score": round(float(result.score), 4),
+                    "start": int(result.start),
+                    "end": int(result.end),
+                }
+            )
+    # A URL inside an email address is the same span, not a second finding.
+    emails = [(h["start"], h["end"]) for h in hits if h["type"] == "EMAIL_ADDRESS"]
+    hits = [
+        h
+        for h in hits
+        if h["type"] != "URL" or not any(s <= h["start"] and h["end"] <= e for s, e in emails)
+    ]
+    return sorted(hits, key=lambda h: (h["start"], h["type"]))
+
+
+class TopicIndex:
+    """Embeddings of each named topic's example sentences, computed once per bundle."""
+
+    def __init__(self, topics: Mapping[str, Sequence[str]]) -> None:
+        from alignlab.scorers.embedding import embed
+
+        self.names = sorted(topics)
+        self._owner: list[int] = []
+        sentences: list[str] = []
+        for i, name in enumerate(self.names):
+            for sentence in topics[name]:
+                sentences.append(str(sentence))
+                self._owner.append(i)
+        self._vectors = embed(sentences) if sentences else np.zeros((0, 384))
+
+    def similarities(self, text: str) -> dict[str, float]:
+        """Topic name -> best cosine similarity of ``text`` to the topic's examples."""
+        from alignlab.scorers.embedding import embed
+
+        if not self.names:
+            return {}
+        scores = self._vectors @ embed([text])[0]
+        best = dict.fromkeys(self.names, -1.0)
+        for owner, score in zip(self._owner, scores, strict=True):
+            name = self.names[owner]
+            best[name] = max(best[name], float(score))
+        return {name: round(value, 4) for name, value in best.items()}
+
+
+class FeatureExtractor:
+    """Computes a message's features once; later calls for the same text hit an LRU cache."""
+
+    def __init__(
+        self,
+        enabled: Sequence[str] = ("toxicity", "pii"),
+        topics: Mapping[str, Sequence[str]] | None = None,
+        cache_size: int = CACHE_SIZE,
+    ) -> None:
+        unknown = sorted(set(enabled) - set(FEATURES))
+        if unknown:
+            from alignlab.policy.bundle import PolicyError
+
+            raise PolicyError(
+                f"unknown feature(s) {', '.join(unknown)}; known: {', '.join(FEATURES)}"
+            )
+        self.enabled = tuple(enabled)
+        self._topics_spec = dict(topics or {})
+        self._topic_index: TopicIndex | None = None
+        self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+        self.computed = 0
+
+    @classmethod
+    def for_bundle(cls, data: Mapping[str, Any]) -> FeatureExtractor:
+        """The extractor a bundle's ``data.json`` asks for."""
+        topics = data.get("topics") or {}
+        default = ["toxicity", "pii"] + (["topics"] if topics else [])
+        return cls(enabled=data.get("features", default), topics=topics)
+
+    def warm(self) -> None:
+        """Load every model now (server start-up), not on the first request."""
+        self.features("warm-up")
+        with self._cache_lock:
+            self._cache.clear()
+
+    def features(self, text: str) -> dict[str, Any]:
+        """The features of ``text`` (a fresh dict; the cached one is never handed out)."""
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return dict(cached)
+        computed = self._compute(text)
+        with self._cache_lock:
+            self._cache[key] = computed
+            self.computed += 1
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return dict(computed)
+
+    def _compute(self, text: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"length": len(text), "lower": text.lower()}
+        if "toxicity" in self.enabled:
+            out["toxicity"] = round(toxicity([text])[0], 4) if text.strip() else 0.0
+        if "pii" in self.enabled:
+            hits = pii(text)
+            out["pii"] = hits
+            out["pii_types"] = sorted({h["type"] for h in hits})
+        if "topics" in self.enabled:
+            if self._topic_index is None:
+                self._topic_index = TopicIndex(self._topics_spec)
+            out["topics"] = self._topic_index.similarities(text) if text.strip() else {}
+        return out

@@ -1,0 +1,188 @@
+"""A policy bundle around a model: features, the request and response decisions, and rewrites.
+
+:class:`Guard` is what both the ``guard`` intervention and ``alignlab serve``
+use. It is synchronous and thread-safe; callers that must fail closed catch
+:class:`~alignlab.policy.bundle.PolicyError` (which a feature timeout also is).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alignlab.policy.bundle import Decision, PolicyBundle, PolicyError, Stage
+from alignlab.policy.features import FeatureExtractor
+
+DEFAULT_FEATURE_TIMEOUT_S = 5.0
+FEATURE_WORKERS = 4
+
+
+class FeatureTimeout(PolicyError):
+    """Computing a message's features took longer than the guard allows."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One stage's outcome: the decision, the features it saw, and the text to use."""
+
+    stage: Stage
+    decision: Decision
+    features: dict[str, Any]
+    text: str
+    seconds: float
+    rewritten: bool = False
+
+    @property
+    def blocked(self) -> bool:
+        return self.decision.action == "deny"
+
+    def refusal(self) -> str:
+        """What the user sees when the stage denies: the policy's reasons."""
+        reasons = "; ".join(self.decision.reasons) or "the policy denied it"
+        what = "request" if self.stage == "request" else "answer"
+        return f"I can't help with that: this {what} was blocked by policy ({reasons})."
+
+    def audit_features(self) -> dict[str, Any]:
+        """The features as the audit log stores them: without the lower-cased copy of the text."""
+        return {k: v for k, v in self.features.items() if k != "lower"}
+
+
+@dataclass
+class Guard:
+    """A compiled bundle plus the feature extractor it asks for."""
+
+    bundle: PolicyBundle
+    extractor: FeatureExtractor
+    feature_timeout_s: float = DEFAULT_FEATURE_TIMEOUT_S
+    _pool: concurrent.futures.ThreadPoolExecutor = field(
+        default_factory=lambda: concurrent.futures.ThreadPoolExecutor(
+            max_workers=FEATURE_WORKERS, thread_name_prefix="alignlab-features"
+        ),
+        repr=False,
+    )
+
+    @classmethod
+    def load(
+        cls,
+        root: str | Path,
+        feature_timeout_s: float = DEFAULT_FEATURE_TIMEOUT_S,
+        warm: bool = True,
+    ) -> Guard:
+        """Compile the bundle in ``root`` and build its feature extractor.
+
+        ``warm`` loads the feature models now, so the first request's
+        features are not timed against the model loading.
+
+        Raises:
+            PolicyError: the bundle does not load or asks for an unknown feature.
+        """
+        bundle = PolicyBundle.load(root)
+        extractor = FeatureExtractor.for_bundle(bundle.data)
+        if warm:
+            extractor.warm()
+        return cls(bundle, extractor, feature_timeout_s)
+
+    @property
+    def workers(self) -> int:
+        """How many messages' features can be computed at once."""
+        return FEATURE_WORKERS
+
+    @property
+    def digest(self) -> str:
+        return self.bundle.digest
+
+    def features(self, text: str) -> dict[str, Any]:
+        """Features of ``text`` within the timeout.
+
+        Raises:
+            FeatureTimeout: the feature scorers did not answer in time.
+        """
+        future = self._pool.submit(self.extractor.features, text)
+        try:
+            return future.result(timeout=self.feature_timeout_s)
+        except concurrent.futures.TimeoutError:
+            raise FeatureTimeout(
+                f"feature scoring took longer than {self.feature_timeout_s:g} s"
+            ) from None
+
+    def check_request(self, messages: Sequence[Mapping[str, str]]) -> Verdict:
+        """Judge the last user message of ``messages`` with the request policy."""
+        text = last_user_text(messages)
+        return self._check("request", text, messages, None)
+
+    def check_response(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        answer: str,
+        request_features: Mapping[str, Any] | None = None,
+    ) -> Verdict:
+        """Judge ``answer`` to ``messages`` with the response policy."""
+        if request_features is None:
+            request_features = self.features(last_user_text(messages))
+        return self._check("response", answer, messages, request_features)
+
+    def _check(
+        self,
+        stage: Stage,
+        text: str,
+        messages: Sequence[Mapping[str, str]],
+        request_features: Mapping[str, Any] | None,
+    ) -> Verdict:
+        started = time.perf_counter()
+        features = self.features(text)
+        document: dict[str, Any] = {
+            "stage": stage,
+            "text": text,
+            "messages": [
+                {"role": str(m.get("role", "")), "content": str(m.get("content") or "")}
+                for m in messages
+            ],
+            "features": features,
+        }
+        if request_features is not None:
+            document["request_features"] = dict(request_features)
+        decision = self.bundle.decide(stage, document)
+        out_text, rewritten = text, False
+        if decision.action == "rewrite":
+            out_text, rewritten = rewrite(text, decision, features), True
+        return Verdict(
+            stage, decision, features, out_text, time.perf_counter() - started, rewritten
+        )
+
+
+def last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
+    """The content of the last user message ('' when there is none)."""
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            return str(message.get("content") or "")
+    return ""
+
+
+def rewrite(text: str, decision: Decision, features: Mapping[str, Any]) -> str:
+    """The deterministic rewrite a ``rewrite`` decision asks for.
+
+    PII spans of the types in ``decision.redact`` become ``<TYPE>``; then
+    ``decision.notice`` is appended as a new paragraph. (Free-form rewriting
+    by a second model is the ``aligner`` intervention's job.)
+    """
+    redact = set(decision.redact)
+    spans = sorted(
+        (h for h in features.get("pii", []) if h["type"] in redact),
+        key=lambda h: h["start"],
+    )
+    out, cursor = [], 0
+    for hit in spans:
+        if hit["start"] < cursor:
+            continue
+        out.append(text[cursor : hit["start"]])
+        out.append(f"<{hit['type']}>")
+        cursor = hit["end"]
+    out.append(text[cursor:])
+    result = "".join(out)
+    if decision.notice:
+        result = f"{result.rstrip()}\n\n{decision.notice}" if result.strip() else decision.notice
+    return result
