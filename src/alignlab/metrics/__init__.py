@@ -131,3 +131,8 @@ __all__ = [
     "overton_coverage",
     "utilitarian_welfare",
 ]
+
+# Perspective diversity (WorldView-Bench PDS entropy, sentiment shares).
+from alignlab.metrics.perspectives import SENTIMENTS, pds_entropy, sentiment_shares  # noqa: E402
+
+__all__ += ["SENTIMENTS", "pds_entropy", "sentiment_shares"]
