@@ -17,7 +17,12 @@ Bundled interventions:
 * ``fewshot[:k=5,seed=0]``: k labelled examples from the family's training
   split as earlier turns (:mod:`alignlab.interventions.fewshot`);
 * ``reason[:theory=NAME,max_tokens=256]``: reasoning first, optionally through
-  a moral theory, then the answer (:mod:`alignlab.interventions.reason`).
+  a moral theory, then the answer (:mod:`alignlab.interventions.reason`);
+* ``multiplex``: multiplexity principles (many worldviews, none the default)
+  in the system prompt (:mod:`alignlab.interventions.multiplex`);
+* ``council[:roster=a/b,max_tokens=128]``: one agent per cultural tradition
+  answers, then the answering step synthesises their contributions
+  (:mod:`alignlab.interventions.council`).
 
 Forced-choice tasks pass the same solvers to
 :func:`~alignlab.scorers.forced_choice.forced_choice` (``before=``), which runs
