@@ -432,6 +432,12 @@ def interventions_command() -> None:
     )
 
 
+# Local value sets: `alignlab values init` (alignlab.values_cli).
+from alignlab.values_cli import app as _values_app  # noqa: E402
+
+app.add_typer(_values_app, name="values")
+
+
 def main() -> None:  # pragma: no cover - entry for python -m
     os.environ.setdefault("INSPECT_LOG_FORMAT", "eval")
     app()

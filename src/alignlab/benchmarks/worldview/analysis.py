@@ -99,7 +99,7 @@ def run_results(run: RunLog, n_resamples: int = N_RESAMPLES, seed: int = 0) -> l
     base: dict[str, Any] = {
         "model": run.model,
         "task": run.task,
-        "subset": str(run.metadata.get("extractor") or "embedding"),
+        "subset": str(run.metadata.get("judge") or "embedding"),
         "unparsed_rate": unparsed,
         "variant": str(run.metadata.get("variant") or "paper"),
         "scoring": "generate",

@@ -5,7 +5,7 @@ question and the answer, each returns the answer's references, every one
 assigned to a perspective of the configured set with a sentiment (positive,
 neutral, negative), or None when the answer could not be read.
 
-* :class:`EmbeddingExtractor` (``extractor="embedding"``, the offline default):
+* :class:`EmbeddingExtractor` (``judge="embedding"``, the offline default):
   the answer is split into sentences; each sentence is compared with every
   perspective's description using the bundled all-MiniLM-L6-v2 embeddings
   (:mod:`alignlab.scorers.embedding`), and a sentence whose best cosine
@@ -16,7 +16,7 @@ neutral, negative), or None when the answer could not be read.
   ``oppressive`` ...): more positive than negative words is positive, the
   reverse negative, otherwise neutral. Both are coarse; the grader
   extractor is the paper's method.
-* :class:`GraderExtractor` (``extractor="grader"``): the ``grader`` model role
+* :class:`GraderExtractor` (``judge="grader"``): the ``grader`` model role
   reads the answer as a zero-shot classifier, as GPT-4o does in the paper,
   and returns constrained JSON, checked against the perspective set and the
   three sentiments (:func:`alignlab.judges.ask_json`); a malformed reply is

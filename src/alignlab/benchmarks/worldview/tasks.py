@@ -5,8 +5,8 @@ answer draws on.
 baseline condition; the ``multiplex`` and ``council`` interventions give its
 other two conditions), lets the model answer free-form, and reads the
 cultural perspectives the answer draws on with one of the extractors of
-:mod:`alignlab.benchmarks.worldview.extract` (offline embeddings by default,
-or a grader model). Each answer gets its perspective counts ``c_k`` over
+:mod:`alignlab.benchmarks.worldview.extract` (``judge``: offline embeddings by
+default, or ``grader``, the grader model role). Each answer gets its perspective counts ``c_k`` over
 the ``K`` perspectives of the set, its Perspectives Distribution Score
 :func:`~alignlab.metrics.pds_entropy` (normalised Shannon entropy, 0 = one
 perspective, 1 = even over all K), and the sentiment of each reference.
@@ -148,7 +148,7 @@ def sentiment_share() -> Metric:
     ]
 )
 def worldview_scorer(
-    extractor: ExtractorName = "embedding",
+    judge: ExtractorName = "embedding",
     threshold: float = EMBEDDING_THRESHOLD,
     perspectives: str | None = None,
 ) -> Scorer:
@@ -161,12 +161,12 @@ def worldview_scorer(
     its evidence, what the extractor measured, the grader's raw replies, and
     the ``council`` agents' contributions when that intervention ran.
     """
-    check_option("extractor", extractor, EXTRACTORS)
+    check_option("judge", judge, EXTRACTORS)
     if not 0.0 < threshold <= 1.0:
         raise UnknownTaskError(f"threshold must be in (0, 1], got {threshold}")
     traditions = load_traditions(perspectives)
     names = [t.name for t in traditions]
-    reader = make_extractor(extractor, traditions, threshold)
+    reader = make_extractor(judge, traditions, threshold)
 
     async def score(state: TaskState, target: Target) -> Score:
         answer = state.output.completion if state.output else ""
@@ -174,7 +174,7 @@ def worldview_scorer(
         meta: dict[str, Any] = {
             "question_id": state.metadata.get("question_id"),
             "domain": state.metadata.get("domain"),
-            "extractor": extractor,
+            "judge": judge,
             "perspectives": names,
             "detail": dict(extraction.detail),
             "raw": list(extraction.raw),
@@ -228,7 +228,7 @@ def worldview(
     limit: int | None = None,
     seed: int = 0,
     intervention: str | list[str] | None = None,
-    extractor: ExtractorName = "embedding",
+    judge: ExtractorName = "embedding",
     threshold: float = EMBEDDING_THRESHOLD,
     perspectives: str | None = None,
     max_tokens: int = MAX_TOKENS,
@@ -244,7 +244,8 @@ def worldview(
         limit: ask the first ``limit`` questions.
         seed: the generation seed passed to the model (decoding is greedy).
         intervention: interventions run before the answer (``multiplex``, ``council``, ...).
-        extractor: ``embedding`` (offline, all-MiniLM-L6-v2) or ``grader`` (the grader role).
+        judge: the extractor: ``embedding`` (offline, all-MiniLM-L6-v2) or ``grader`` (the
+            grader model role).
         threshold: cosine similarity at which a sentence references a perspective
             (embedding extractor).
         perspectives: a JSON-lines file of perspectives (``name``, ``description``);
@@ -256,15 +257,13 @@ def worldview(
     return Task(
         dataset=MemoryDataset(worldview_samples(data_dir, limit), name=TASK),
         solver=[*before, generate()],
-        scorer=worldview_scorer(
-            extractor=extractor, threshold=threshold, perspectives=perspectives
-        ),
+        scorer=worldview_scorer(judge=judge, threshold=threshold, perspectives=perspectives),
         config=GenerateConfig(max_tokens=max_tokens, temperature=0.0, seed=seed),
         name=TASK,
         metadata={
             "family": FAMILY,
             "variant": variant,
-            "extractor": extractor,
+            "judge": judge,
             "threshold": threshold,
             "perspectives": perspectives or "default",
             "data": data_dir or "bundled",
