@@ -117,3 +117,35 @@ def test_pluralism_suite_runs_all_three_conditions() -> None:
     conditions = [str(s.args.get("intervention", "none")).split(":")[0] for s in specs]
     assert conditions == ["none", "multiplex", "council"]
     assert len({s.args["limit"] for s in specs}) == 1
+
+
+class GradedModel:
+    """Answers plainly; as the grader, lists two references for q1 and never valid JSON for q2."""
+
+    def __call__(
+        self, input: list[ChatMessage], tools: Any, tool_choice: Any, config: GenerateConfig
+    ) -> ModelOutput:
+        text = input[-1].text
+        if "List every reference" in text:
+            if "Question: Who should care" in text:
+                return text_output(
+                    '{"references": [{"perspective": "islamic", "sentiment": "positive"}, '
+                    '{"perspective": "hindu", "sentiment": "negative"}]}',
+                    USAGE,
+                )
+            return text_output("I think there are some references.", USAGE)
+        return text_output("An answer.", USAGE)
+
+
+def test_grader_judge_counts_unread_replies(tmp_path: Path) -> None:
+    [log] = eval_mock([worldview(data_dir=FIXTURE, judge="grader")], GradedModel(), tmp_path)
+    assert log.samples is not None
+    first, second = (s.scores[SCORER] for s in log.samples)  # type: ignore[index]
+    assert first.value["pds"] == pytest.approx(math.log(2) / math.log(9))  # type: ignore[index]
+    assert first.value["positive"] == first.value["negative"] == 1  # type: ignore[index]
+    assert second.value["unparsed"] == 1.0 and math.isnan(second.value["pds"])  # type: ignore[index]
+    assert second.metadata is not None and len(second.metadata["raw"]) == 3  # asked 3 times
+    assert log.results is not None
+    metrics = log.results.scores[0].metrics
+    assert metrics["unparsed_rate"].value == 0.5
+    assert metrics["positive_share"].value == 0.5
