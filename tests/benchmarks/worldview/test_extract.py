@@ -40,6 +40,18 @@ UNIPLEX_ANSWER = [
     ("It is important to talk openly with your family.", None),
     ("Doctors should be honest with patients.", None),
     ("Caring for parents can be expensive and tiring.", None),
+    # From the bundled model's answers: near the Confucian description (0.35-0.36), yet no
+    # tradition is named.
+    (
+        "In many cases, a young person's life is shaped by their family's values, their "
+        "community's culture, and their own personal growth.",
+        None,
+    ),
+    (
+        "The decision is often influenced by societal expectations, cultural norms, and "
+        "personal values.",
+        None,
+    ),  # fmt: skip
 ]
 
 
@@ -59,7 +71,7 @@ def test_embedding_extractor_finds_the_known_perspectives() -> None:
 
 
 def test_embedding_extractor_finds_nothing_in_a_plain_answer() -> None:
-    assert _extract(UNIPLEX_ANSWER) == [None, None, None]
+    assert _extract(UNIPLEX_ANSWER) == [None] * len(UNIPLEX_ANSWER)
     extraction = asyncio.run(EmbeddingExtractor(DEFAULT_TRADITIONS).extract("Q?", ""))
     assert extraction.references == ()
 
