@@ -449,6 +449,10 @@ from alignlab.serve.cli import audit_command, serve_command  # noqa: E402
 app.add_typer(policy_app, name="policy")
 app.command("serve")(serve_command)
 app.command("audit")(audit_command)
+# Local value sets: `alignlab values init` (alignlab.values_cli).
+from alignlab.values_cli import app as _values_app  # noqa: E402
+
+app.add_typer(_values_app, name="values")
 
 
 def main() -> None:  # pragma: no cover - entry for python -m

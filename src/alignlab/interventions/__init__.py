@@ -21,6 +21,12 @@ Bundled interventions:
 * ``values[:foundation=NAME|role=NAME]``: a value instruction in the system
   prompt, written per prompt (VILMO-style) or fixed per Moral Foundation
   (:mod:`alignlab.interventions.values`).
+  a moral theory, then the answer (:mod:`alignlab.interventions.reason`);
+* ``multiplex``: multiplexity principles (many worldviews, none the default)
+  in the system prompt (:mod:`alignlab.interventions.multiplex`);
+* ``council[:roster=a/b,max_tokens=128]``: one agent per cultural tradition
+  answers, then the answering step synthesises their contributions
+  (:mod:`alignlab.interventions.council`).
 
 Forced-choice tasks pass the same solvers to
 :func:`~alignlab.scorers.forced_choice.forced_choice` (``before=``), which runs

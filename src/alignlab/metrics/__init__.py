@@ -216,3 +216,7 @@ from alignlab.metrics.dilemmas import (  # noqa: E402
 )
 
 __all__ += ["decide_archetype", "fidelity_slope", "likert_mean", "p_score", "refusal_rate"]
+# Perspective diversity (WorldView-Bench PDS entropy, sentiment shares).
+from alignlab.metrics.perspectives import SENTIMENTS, pds_entropy, sentiment_shares  # noqa: E402
+
+__all__ += ["SENTIMENTS", "pds_entropy", "sentiment_shares"]

@@ -74,11 +74,29 @@ def build_report(log_dir: str | Path, output: str | Path) -> BuiltReport:
         groups.append(((2000, comparison.name), comparison))
     ordered = [g for _, g in groups]
     results = [r for g in ordered for r in g.results]
+    aspects = _aspects_group(results)  # trust aspects (EPT) over every row above
+    if aspects is not None:
+        warnings.extend(aspects.warnings)
+        ordered.append(aspects)
     notes = []
     if any("smollm2" in r.model for r in results):
         notes.append(BUNDLED_NOTE)
     path = write_report((), output, notes=notes, groups=ordered, warnings=warnings)
     return BuiltReport(path=path, results=results, warnings=warnings)
+
+
+def _aspects_group(results: list[MetricResult]) -> Group | None:
+    """The rows aggregated into the six trust aspects (:mod:`alignlab.report.aspects`)."""
+    from alignlab.report import aspects
+
+    try:
+        made = list(aspects.sections(results))
+    except Exception as ex:  # keep the rest of the report
+        return Group(name="aspects", title="Trust aspects",
+                     warnings=[f"trust aspects failed: {type(ex).__name__}: {ex}"])  # fmt: skip
+    if not made:
+        return None
+    return Group(name="aspects", title="Trust aspects", sections=made)
 
 
 def _log_warnings(logs: Logs) -> list[str]:
