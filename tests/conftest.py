@@ -2,6 +2,7 @@
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("INSPECT_LOG_FORMAT", "eval")
 os.environ.setdefault("INSPECT_DISPLAY", "none")
+# The run index (alignlab.store) of the tests' runs goes to a throw-away folder, not ~/.alignlab.
+os.environ.setdefault("ALIGNLAB_HOME", tempfile.mkdtemp(prefix="alignlab-home-"))
 
 
 def _clear_content_free_cache() -> None:

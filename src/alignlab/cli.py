@@ -432,6 +432,12 @@ def interventions_command() -> None:
     )
 
 
+# Results across runs: the run index, comparisons, model-card section, leaderboard site.
+from alignlab import results_cli  # noqa: E402
+
+results_cli.register(app)
+
+
 def main() -> None:  # pragma: no cover - entry for python -m
     os.environ.setdefault("INSPECT_LOG_FORMAT", "eval")
     app()

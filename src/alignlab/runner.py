@@ -250,6 +250,28 @@ def _warn(message: str) -> None:
     warnings.warn(message, stacklevel=3)
 
 
+def _index(files: list[str], warn: Callable[[str], None]) -> None:
+    """Register the finished runs in the run index; a failure is a warning, not a failed run.
+
+    ``ALIGNLAB_INDEX_URL=off`` turns the index off.
+    """
+    import os
+
+    from alignlab.store.db import URL_ENV
+
+    if os.environ.get(URL_ENV, "").strip().lower() == "off":
+        return
+    from alignlab.report.index import index_log_files
+
+    try:
+        indexed = index_log_files(files)
+    except AlignlabError as ex:
+        warn(f"run index not updated: {ex}")
+        return
+    for line in indexed.warnings:
+        warn(f"run index: {line}")
+
+
 def run_eval(
     *,
     model: str | None = None,
@@ -333,6 +355,7 @@ def run_eval(
         )
     except PrerequisiteError as ex:
         raise AlignlabError(re.sub(r"\[/?bold\]", "", str(ex))) from None
+    _index([log.location for log in logs], warn or _warn)
     return EvalOutcome(
         success=success,
         log_dir=log_path,
