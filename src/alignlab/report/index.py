@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from alignlab.report.logs import RunLog, choose, load_logs
 from alignlab.report.results import MetricResult
@@ -65,17 +64,14 @@ def family_rows(runs: Sequence[RunLog]) -> tuple[dict[str, list[MetricResult]], 
     from alignlab.report.build import plain_results
 
     by_family: dict[str | None, list[RunLog]] = defaultdict(list)
-    names: dict[str, Any] = {}
-    for bench in benchmarks():
-        for name in (bench.name, *bench.former_names):
-            names[name] = bench
+    names = {name: b for b in benchmarks() for name in (b.name, *b.former_names)}
     for run in runs:
         by_family[run.family if run.family in names else None].append(run)
     rows: dict[str, list[MetricResult]] = defaultdict(list)
     warnings: list[str] = []
     for family, members in by_family.items():
         found: list[MetricResult] = []
-        bench: Any = names.get(family) if family is not None else None
+        bench = names.get(family) if family is not None else None
         if bench is None or bench.analysis is None:
             found = plain_results(members)
         else:
