@@ -121,6 +121,84 @@ def _headline(metrics: Any) -> str:
     return "–"
 
 
+def compare_command(
+    run_a: Annotated[str, typer.Argument(help="Run id (see `alignlab runs`), log dir or log file")],
+    run_b: Annotated[str, typer.Argument(help="The run(s) compared with A: B - A is reported")],
+    flips: Annotated[int, typer.Option(help="Flipped items listed per direction")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap and permutations")] = 0,
+    index: Annotated[str | None, typer.Option(help="Run index URL (for run ids)")] = None,
+) -> None:
+    """Compare two runs on the items both scored: paired CIs, p-values (Holm), flipped items."""
+    from alignlab.report.runcompare import compare_runs, pair_runs, resolve_side
+
+    try:
+        pairs, notes = pair_runs(resolve_side(run_a, index), resolve_side(run_b, index))
+        results = [compare_runs(a, b, seed=seed) for a, b in pairs]
+    except AlignlabError as ex:
+        _fail(ex)
+    if as_json:
+        typer.echo(json.dumps([_comparison_json(c) for c in results], indent=2))
+    else:
+        for c in results:
+            _print_comparison(c, flips)
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
+
+
+def _comparison_json(c: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    out = asdict(c)
+    for m in out["metrics"]:
+        m["n"] = m["difference"]["n"]
+    return out
+
+
+def _print_comparison(c: Any, flips: int) -> None:
+    from alignlab.report.compare import p_value_text
+    from alignlab.report.format import interval, num
+
+    console.print(f"[bold]{c.task}[/bold]: A = {c.a_label}   B = {c.b_label}")
+    console.print(f"  A: {c.a_log}\n  B: {c.b_log}")
+    only = f" ({c.only_a} only in A, {c.only_b} only in B)" if c.only_a or c.only_b else ""
+    table = Table(
+        box=box.SIMPLE,
+        title=f"{c.shared} shared items{only}; B - A with paired bootstrap 95% CI, "
+        "paired permutation p, Holm-adjusted across the metrics",
+    )
+    for column in ("metric", "n", "A", "B", "B - A", "95% CI", "d_z", "p", "p (Holm)"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for m in c.metrics:
+        d = m.difference
+        table.add_row(
+            m.metric,
+            str(m.n),
+            num(m.mean_a),
+            num(m.mean_b),
+            f"{d.mean_difference:+.3f}",
+            interval(d.low, d.high),
+            num(m.effect_size),
+            p_value_text(d.p_value),
+            p_value_text(m.p_holm),
+        )
+    console.print(table)
+    for note in c.notes:
+        console.print(f"  [dim]{note}[/dim]")
+    by_metric: dict[str, list[Any]] = {}
+    for f in c.flips:
+        by_metric.setdefault(f.metric, []).append(f)
+    for metric, found in list(by_metric.items())[:1]:
+        worse = [f.item for f in found if f.a > f.b]
+        better = [f.item for f in found if f.b > f.a]
+        console.print(f"  Items that flipped on {metric}: {len(better)} 0->1, {len(worse)} 1->0")
+        for label, items in (("0->1", better), ("1->0", worse)):
+            if items and flips > 0:
+                more = f" (+{len(items) - flips} more)" if len(items) > flips else ""
+                console.print(f"    {label}: {', '.join(items[:flips])}{more}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command("runs")(runs_command)
+    app.command("compare")(compare_command)

@@ -6,14 +6,16 @@ import json
 import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from alignlab.cli import app
 from alignlab.errors import AlignlabError
 from alignlab.results_cli import parse_since
 from alignlab.store.db import StoreError
 from alignlab.store.runs import MetricRecord, RunRecord, find_runs, get_run, register
-from cli_runs import alignlab
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -163,15 +165,20 @@ def test_the_runner_indexes_each_finished_eval_with_its_report_metrics(
 def test_runs_cli_adds_old_logs_and_lists_them(indexed: tuple[str, Path], tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'other.db'}"
     _, logs = indexed
-    added = alignlab("runs", "--index", url, "--add", str(logs), "--json")
-    assert added.returncode == 0, added.stderr
+    added = _cli("runs", "--index", url, "--add", str(logs), "--json")
+    assert added.exit_code == 0, added.stderr
     assert "indexed 1 run(s)" in added.stderr
     [entry] = json.loads(added.stdout)
     assert entry["task"] == "ethics_commonsense" and entry["metrics"]
     # Indexed later: the version that wrote the log is not known.
     assert entry["package_version"] == "unknown"
-    table = alignlab("runs", "--index", url, "--task", "commonsense")
+    table = _cli("runs", "--index", url, "--task", "commonsense")
     assert "ethics_commonsense" in table.stdout and entry["eval_id"][:10] in table.stdout
-    missing = alignlab("runs", "--index", url, "--add", str(tmp_path / "nowhere"))
-    assert missing.returncode == 2
+    missing = _cli("runs", "--index", url, "--add", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 2
     assert missing.stderr.strip().count("\n") == 0 and "Log directory not found" in missing.stderr
+
+
+def _cli(*args: str) -> Any:
+    """``alignlab ARGS`` in this process (stdout and stderr apart)."""
+    return CliRunner().invoke(app, list(args))

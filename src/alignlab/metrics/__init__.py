@@ -131,3 +131,8 @@ __all__ = [
     "overton_coverage",
     "utilitarian_welfare",
 ]
+
+# Several comparisons at once (alignlab compare): Holm correction, paired effect size.
+from alignlab.metrics.multiple import cohens_dz, holm_adjust  # noqa: E402
+
+__all__ += ["cohens_dz", "holm_adjust"]
