@@ -198,7 +198,29 @@ def _print_comparison(c: Any, flips: int) -> None:
                 console.print(f"    {label}: {', '.join(items[:flips])}{more}")
 
 
+def card_command(
+    log_dir: Annotated[Path, typer.Argument(help="Directory of eval logs")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Markdown file (default: print)")
+    ] = None,
+) -> None:
+    """Write the "Ethical considerations" section of a model card from the results in LOG_DIR."""
+    from alignlab.report.card import ethical_considerations
+
+    try:
+        text = ethical_considerations(log_dir)
+    except AlignlabError as ex:
+        _fail(ex)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"Model-card section: {output.resolve()}", err=True)
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command("runs")(runs_command)
     app.command("compare")(compare_command)
+    app.command("card")(card_command)
