@@ -48,7 +48,7 @@ def test_profile_geometry_flips_lower_is_better_and_marks_chance() -> None:
     assert ethics.href == "#family-ethics" and ethics.x < plural.x
     assert (ethics.top_label, ethics.bottom_label) == ("1.000", "0.000")
     # Lower is better: the axis is flipped, so the better (lower) value sits higher (smaller y).
-    assert "flipped" in plural.metric and plural.top_label == "0.000"
+    assert "lower better" in plural.metric and plural.top_label == "0.000"
     a, b = chart.series
     assert a.points[1].y < b.points[1].y
     assert a.points[0].y < b.points[0].y  # 0.8 above 0.55 on the accuracy axis

@@ -19,8 +19,10 @@ from alignlab.report import format as fmt
 from alignlab.report.results import MetricResult
 
 WIDTH = 1000
-HEIGHT = 250
-_TOP, _BOTTOM, _LEFT, _RIGHT = 44, 200, 70, 70
+HEIGHT = 222
+_TOP, _BOTTOM, _LEFT, _RIGHT = 44, 176, 70, 70
+# Label width in characters per unit of axis spacing (13 px bold text is ~7.5 px a character).
+_CHARS_PER_UNIT = 1 / 7.5
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Axis:
 
     x: float
     title: str
+    """The label shown (shortened to the space between axes); ``full_title`` is the tooltip."""
+    full_title: str
     metric: str
     href: str
     top_label: str
@@ -114,12 +118,14 @@ def profile_chart(lines: Sequence[FamilyLine], colours: dict[str, str]) -> Profi
         up = all(r.higher_is_better for r in line.rows)
         y_of = _y_function(lo, hi, up)
         chances = {r.chance for r in line.rows if r.chance is not None and math.isfinite(r.chance)}
-        metric = line.rows[0].metric_label
+        room = max(6, int((span / max(1, n - 1) if n > 1 else WIDTH) * _CHARS_PER_UNIT))
+        metric = line.rows[0].metric if up else f"{line.rows[0].metric} (lower better)"
         axes.append(
             Axis(
                 x=x,
-                title=line.title,
-                metric=metric if up else f"{line.rows[0].metric} (lower is better, flipped)",
+                title=_shorten(line.title, room),
+                full_title=f"{line.title}: {line.rows[0].metric_label}",
+                metric=_shorten(metric, int(room * 1.25)),
                 href=f"#{line.anchor}",
                 top_label=fmt.num(hi if up else lo),
                 bottom_label=fmt.num(lo if up else hi),
@@ -170,6 +176,14 @@ def profile_chart(lines: Sequence[FamilyLine], colours: dict[str, str]) -> Profi
         )
     height = HEIGHT + 14 * ((len(series) - 1) // 4)  # the legend's rows, four series a row
     return ProfileChart(WIDTH, height, _TOP, _BOTTOM, tuple(axes), tuple(series), tuple(series))
+
+
+def _shorten(text: str, room: int) -> str:
+    """``text`` within ``room`` characters: a parenthesised part dropped first, then cut with …."""
+    if len(text) <= room:
+        return text
+    text = text.split(" (")[0]
+    return text if len(text) <= room else text[: room - 1].rstrip() + "…"
 
 
 def _y_function(lo: float, hi: float, up: bool) -> Callable[[float], float]:
