@@ -219,8 +219,25 @@ def card_command(
     typer.echo(f"Model-card section: {output.resolve()}", err=True)
 
 
+def site_command(
+    log_dirs: Annotated[list[Path], typer.Argument(help="Directories of eval logs")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write")] = Path("site"),
+) -> None:
+    """Write a static, sortable leaderboard of LOG_DIRS (n and 95% CI in every cell)."""
+    from alignlab.report.site import write_site
+
+    try:
+        page, warnings = write_site(log_dirs, output)
+    except AlignlabError as ex:
+        _fail(ex)
+    for line in warnings:
+        typer.echo(f"warning: {line}", err=True)
+    typer.echo(f"Leaderboard: {page.resolve()}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command("runs")(runs_command)
     app.command("compare")(compare_command)
     app.command("card")(card_command)
+    app.command("site")(site_command)

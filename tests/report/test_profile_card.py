@@ -140,3 +140,41 @@ def test_card_section_from_logs(ethics_logs: Path, tmp_path: Path) -> None:
     assert out.read_text().startswith("## Ethical considerations")
     missing = CliRunner().invoke(app, ["card", str(tmp_path / "none")])
     assert missing.exit_code == 2 and "Log directory not found" in missing.stderr
+
+
+def test_family_board_has_n_and_ci_in_every_cell_and_marks_chance() -> None:
+    from alignlab.report.site import _family_board
+
+    groups = [Group(name, name.title(), rows) for name, rows in ROWS.items()]
+    sources = {(g.name, r.model, r.intervention): "logs" for g in groups for r in g.results}
+    board = _family_board(groups, sources)
+    assert board.columns == ("Ethics", "Pluralism")
+    rows = dict(board.rows)
+    a, b = rows["m/a"], rows["m/b"]
+    assert (a[0].text, a[0].interval, a[0].n) == ("0.800", "[0.700, 0.900]", 50)
+    assert b[0].near_chance and not a[0].near_chance
+    # Sorting puts the better first: for a distance, lower is better, so its key is negated.
+    assert float(a[1].sort_key) > float(b[1].sort_key)
+
+
+def test_site_from_log_dirs(ethics_logs: Path, tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "site"
+    result = CliRunner().invoke(app, ["site", str(ethics_logs), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    html = (out / "index.html").read_text()
+    assert "<script>" in html and "http" not in html.split("<body>")[1].split("<script>")[0]
+    data = json.loads((out / "leaderboard.json").read_text())
+    board = data[0]
+    assert board["columns"] == ["ETHICS"]
+    labels = [row["label"] for row in board["rows"]]
+    assert labels[0] == "mockllm/model" and set(labels) <= {
+        "mockllm/model",
+        *["mockllm/model + principles"],
+    }
+    cell = board["rows"][0]["cells"][0]
+    assert cell["n"] > 0 and cell["low"] is not None
+    assert html.count('class="ci"') == sum(
+        1 for b in data for r in b["rows"] for c in r["cells"] if c["value"] is not None
+    )
