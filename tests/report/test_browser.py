@@ -107,7 +107,7 @@ def test_report_in_a_browser(browser: Any, tmp_path: Path) -> None:
         """
     )
     # The whole profile chart sits in the first screen, drawn, one point per family and line.
-    assert 0 <= chart["top"] and chart["bottom"] <= 768 and chart["width"] > 800
+    assert chart["top"] >= 0 and chart["bottom"] <= 768 and chart["width"] > 800
     assert chart["points"] == 3 * len(FAMILIES) and chart["drawn"]
     assert chart["axes"][0] == "ETHICS" and len(chart["axes"]) == len(FAMILIES)
     images = browser.execute_script(
