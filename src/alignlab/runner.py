@@ -272,6 +272,21 @@ def _index(files: list[str], warn: Callable[[str], None]) -> None:
         warn(f"run index: {line}")
 
 
+def _run_on_cluster(
+    address: str,
+    common: dict[str, Any],
+    specs: list[TaskSpec],
+    log_dir: Path,
+    warn: Callable[[str], None],
+) -> EvalOutcome:
+    from alignlab.cluster import run_on_ray
+
+    log_dir.mkdir(parents=True, exist_ok=True)
+    success, files, skipped = run_on_ray(address, specs, common, log_dir, warn)
+    _index(files, warn)
+    return EvalOutcome(success=success, log_dir=log_dir, log_files=files, skipped=skipped)
+
+
 def run_eval(
     *,
     model: str | None = None,
@@ -287,6 +302,7 @@ def run_eval(
     display: str | None = None,
     model_roles: Mapping[str, str] | None = None,
     warn: Callable[[str], None] | None = None,
+    cluster: str | None = None,
 ) -> EvalOutcome:
     """Run tasks as an Inspect eval set in ``log_dir``.
 
@@ -299,8 +315,27 @@ def run_eval(
     an inspect_evals task skipped because it cannot be built offline);
     without it they go to :func:`warnings.warn`. Tasks named
     ``<package>/<task>`` (``inspect_evals/<task>``) are built through
-    Inspect's registry (:func:`build_external_task`).
+    Inspect's registry (:func:`build_external_task`). ``cluster`` (a Ray
+    address, ``auto`` or ``local``) runs each task as a Ray task instead
+    (:mod:`alignlab.cluster`).
     """
+    if cluster:
+        return _run_on_cluster(
+            cluster,
+            dict(
+                model=model,
+                limit=limit,
+                seed=seed,
+                task_args=task_args,
+                model_args=model_args,
+                base_url=base_url,
+                max_samples=max_samples,
+                model_roles=model_roles,
+            ),
+            task_specs(suite, tasks),
+            Path(log_dir or default_log_dir(suite)),
+            warn or _warn,
+        )
     from inspect_ai import eval_set
     from inspect_ai._util.error import PrerequisiteError
 
