@@ -183,6 +183,8 @@ def _load_model(
     from alignlab.models.hf_provider import route
 
     model = route(model)  # hf/<checkpoint> runs in alignlab's transformers provider
+    if "," in (base_url or ""):  # several endpoints of one model: spread samples over them
+        return _load_pool(model, base_url or "", model_args)
     if model.startswith("alignlab/"):
         resolve_gguf(model.split("/", 1)[1])
     url = server_url(model, base_url)
@@ -205,6 +207,19 @@ def _load_model(
             f"Cannot use model '{model}': {message}. Run `alignlab models` for the model strings "
             "alignlab understands."
         ) from None
+
+
+def _load_pool(model: str, base_url: str, model_args: dict[str, Any]) -> Any:
+    """Each endpoint checked as one is, then the pool over them (:mod:`alignlab.models.pool`)."""
+    from inspect_ai.model import get_model
+
+    from alignlab.models.pool import route as pool_route
+    from alignlab.models.pool import split_urls
+
+    for url in split_urls(base_url):
+        check_server(url)
+    pooled, _ = pool_route(model, base_url, model_args)
+    return get_model(pooled, **model_args)
 
 
 def _server_fix(model: str, role: str | None) -> str:
