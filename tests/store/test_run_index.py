@@ -121,16 +121,30 @@ def test_parse_since() -> None:
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    """ETHICS commonsense on 4 items through the runner (bundled model), indexed by its hook."""
+    """ETHICS commonsense on 4 items through the runner (a scripted model), indexed by its hook."""
     import os
 
-    from mock_runs import run_commonsense
+    from inspect_ai.model import ModelUsage
 
+    from alignlab.runner import run_eval
+    from mock_outputs import top_logprob_output
+
+    usage = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
     root = tmp_path_factory.mktemp("index")
     url = f"sqlite:///{root / 'runs.db'}"
     os.environ["ALIGNLAB_INDEX_URL"] = url
     try:
-        run_commonsense("alignlab/smollm2", root / "logs", "logprob")
+        outcome = run_eval(
+            model="mockllm/model",
+            model_args={
+                "custom_outputs": lambda *_: top_logprob_output({"Yes": -0.2, "No": -1.8}, usage)
+            },
+            tasks=["ethics_commonsense"],
+            limit=4,
+            log_dir=root / "logs",
+            display="none",
+        )
+        assert outcome.success
     finally:
         del os.environ["ALIGNLAB_INDEX_URL"]
     return url, root / "logs"
@@ -144,7 +158,7 @@ def test_the_runner_indexes_each_finished_eval_with_its_report_metrics(
     url, logs = indexed
     [run] = find_runs(url)
     assert (run.model, run.task, run.family, run.status) == (
-        "alignlab/smollm2",
+        "mockllm/model",
         "ethics_commonsense",
         "ethics",
         "success",
