@@ -132,6 +132,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     usage = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
     root = tmp_path_factory.mktemp("index")
     url = f"sqlite:///{root / 'runs.db'}"
+    before = os.environ.get("ALIGNLAB_INDEX_URL")
     os.environ["ALIGNLAB_INDEX_URL"] = url
     try:
         outcome = run_eval(
@@ -146,7 +147,10 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
         )
         assert outcome.success
     finally:
-        del os.environ["ALIGNLAB_INDEX_URL"]
+        if before is None:
+            del os.environ["ALIGNLAB_INDEX_URL"]
+        else:
+            os.environ["ALIGNLAB_INDEX_URL"] = before
     return url, root / "logs"
 
 
@@ -196,3 +200,9 @@ def test_runs_cli_adds_old_logs_and_lists_them(indexed: tuple[str, Path], tmp_pa
 def _cli(*args: str) -> Any:
     """``alignlab ARGS`` in this process (stdout and stderr apart)."""
     return CliRunner().invoke(app, list(args))
+
+
+def test_an_index_turned_off_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALIGNLAB_INDEX_URL", "off")
+    with pytest.raises(StoreError, match="The run index is off"):
+        find_runs()

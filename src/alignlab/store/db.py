@@ -31,8 +31,14 @@ class StoreError(AlignlabError):
 
 
 def default_url() -> str:
-    """``ALIGNLAB_INDEX_URL``, else a SQLite file ``runs.db`` under ``ALIGNLAB_HOME``."""
+    """``ALIGNLAB_INDEX_URL``, else a SQLite file ``runs.db`` under ``ALIGNLAB_HOME``.
+
+    Raises:
+        StoreError: ``ALIGNLAB_INDEX_URL=off`` (the index is turned off).
+    """
     url = os.environ.get(URL_ENV, "").strip()
+    if url.lower() == "off":
+        raise StoreError(f"The run index is off ({URL_ENV}=off): unset it, or pass --index URL.")
     if url:
         return url
     home = Path(os.environ.get(HOME_ENV) or "~/.alignlab").expanduser()
