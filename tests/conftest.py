@@ -2,6 +2,7 @@
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +10,10 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("INSPECT_LOG_FORMAT", "eval")
 os.environ.setdefault("INSPECT_DISPLAY", "none")
+# The run index (alignlab.store) is off for the tests' runs (tests of the index turn it on with
+# their own database); anything else alignlab keeps goes to a throw-away folder, not ~/.alignlab.
+os.environ.setdefault("ALIGNLAB_HOME", tempfile.mkdtemp(prefix="alignlab-home-"))
+os.environ.setdefault("ALIGNLAB_INDEX_URL", "off")
 
 
 def _clear_content_free_cache() -> None:

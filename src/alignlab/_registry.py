@@ -41,6 +41,13 @@ def alignlab_hf_provider() -> type:
     return HuggingFaceInProcessAPI
 
 
+@modelapi(name="alignlab-pool")
+def alignlab_pool_provider() -> type:
+    from alignlab.models.pool import EndpointPoolAPI
+
+    return EndpointPoolAPI
+
+
 def register_tasks() -> list[str]:
     """Make every alignlab task resolvable as ``alignlab/<task>``; returns the names added."""
     from inspect_ai._eval.registry import task_register

@@ -125,6 +125,10 @@ def eval_command(
         str | None, typer.Option(help="Inspect display: full, rich, plain, none")
     ] = None,
     report: Annotated[bool, typer.Option(help="Write an HTML report when done")] = True,
+    cluster: Annotated[
+        str | None,
+        typer.Option(help="Run each task on Ray: ray://HOST:10001, auto, or local"),
+    ] = None,
 ) -> None:
     """Run a suite or tasks; re-run the same command to resume an interrupted run.
 
@@ -164,7 +168,7 @@ def eval_command(
     _start_recording()
     report_path: Path | None = None
     try:
-        outcome = run_eval(**request.eval_args(), display=display, warn=_warn)
+        outcome = run_eval(**request.eval_args(), display=display, warn=_warn, cluster=cluster)
         console.print(f"Logs: {outcome.log_dir}")
         if report:
             report_path = _write_report(outcome.log_dir, outcome.log_dir / "report.html")
@@ -453,6 +457,10 @@ app.command("audit")(audit_command)
 from alignlab.values_cli import app as _values_app  # noqa: E402
 
 app.add_typer(_values_app, name="values")
+# Results across runs: the run index, comparisons, model-card section, leaderboard site.
+from alignlab import results_cli  # noqa: E402
+
+results_cli.register(app)
 
 
 def main() -> None:  # pragma: no cover - entry for python -m

@@ -183,6 +183,8 @@ def _load_model(
     from alignlab.models.hf_provider import route
 
     model = route(model)  # hf/<checkpoint> runs in alignlab's transformers provider
+    if "," in (base_url or ""):  # several endpoints of one model: spread samples over them
+        return _load_pool(model, base_url or "", model_args)
     if model.startswith("alignlab/"):
         weights = model_args.get("weights")
         resolve_gguf(model.split("/", 1)[1], None if weights is None else str(weights))
@@ -206,6 +208,19 @@ def _load_model(
             f"Cannot use model '{model}': {message}. Run `alignlab models` for the model strings "
             "alignlab understands."
         ) from None
+
+
+def _load_pool(model: str, base_url: str, model_args: dict[str, Any]) -> Any:
+    """Each endpoint checked as one is, then the pool over them (:mod:`alignlab.models.pool`)."""
+    from inspect_ai.model import get_model
+
+    from alignlab.models.pool import route as pool_route
+    from alignlab.models.pool import split_urls
+
+    for url in split_urls(base_url):
+        check_server(url)
+    pooled, _ = pool_route(model, base_url, model_args)
+    return get_model(pooled, **model_args)
 
 
 def _server_fix(model: str, role: str | None) -> str:
@@ -251,6 +266,43 @@ def _warn(message: str) -> None:
     warnings.warn(message, stacklevel=3)
 
 
+def _index(files: list[str], warn: Callable[[str], None]) -> None:
+    """Register the finished runs in the run index; a failure is a warning, not a failed run.
+
+    ``ALIGNLAB_INDEX_URL=off`` turns the index off.
+    """
+    import os
+
+    from alignlab.store.db import URL_ENV
+
+    if os.environ.get(URL_ENV, "").strip().lower() == "off":
+        return
+    from alignlab.report.index import index_log_files
+
+    try:
+        indexed = index_log_files(files)
+    except AlignlabError as ex:
+        warn(f"run index not updated: {ex}")
+        return
+    for line in indexed.warnings:
+        warn(f"run index: {line}")
+
+
+def _run_on_cluster(
+    address: str,
+    common: dict[str, Any],
+    specs: list[TaskSpec],
+    log_dir: Path,
+    warn: Callable[[str], None],
+) -> EvalOutcome:
+    from alignlab.cluster import run_on_ray
+
+    log_dir.mkdir(parents=True, exist_ok=True)
+    success, files, skipped = run_on_ray(address, specs, common, log_dir, warn)
+    _index(files, warn)
+    return EvalOutcome(success=success, log_dir=log_dir, log_files=files, skipped=skipped)
+
+
 def run_eval(
     *,
     model: str | None = None,
@@ -266,6 +318,7 @@ def run_eval(
     display: str | None = None,
     model_roles: Mapping[str, str] | None = None,
     warn: Callable[[str], None] | None = None,
+    cluster: str | None = None,
 ) -> EvalOutcome:
     """Run tasks as an Inspect eval set in ``log_dir``.
 
@@ -278,8 +331,27 @@ def run_eval(
     an inspect_evals task skipped because it cannot be built offline);
     without it they go to :func:`warnings.warn`. Tasks named
     ``<package>/<task>`` (``inspect_evals/<task>``) are built through
-    Inspect's registry (:func:`build_external_task`).
+    Inspect's registry (:func:`build_external_task`). ``cluster`` (a Ray
+    address, ``auto`` or ``local``) runs each task as a Ray task instead
+    (:mod:`alignlab.cluster`).
     """
+    if cluster:
+        return _run_on_cluster(
+            cluster,
+            dict(
+                model=model,
+                limit=limit,
+                seed=seed,
+                task_args=task_args,
+                model_args=model_args,
+                base_url=base_url,
+                max_samples=max_samples,
+                model_roles=model_roles,
+            ),
+            task_specs(suite, tasks),
+            Path(log_dir or default_log_dir(suite)),
+            warn or _warn,
+        )
     from inspect_ai import eval_set
     from inspect_ai._util.error import PrerequisiteError
 
@@ -334,6 +406,7 @@ def run_eval(
         )
     except PrerequisiteError as ex:
         raise AlignlabError(re.sub(r"\[/?bold\]", "", str(ex))) from None
+    _index([log.location for log in logs], warn or _warn)
     return EvalOutcome(
         success=success,
         log_dir=log_path,

@@ -220,3 +220,7 @@ __all__ += ["decide_archetype", "fidelity_slope", "likert_mean", "p_score", "ref
 from alignlab.metrics.perspectives import SENTIMENTS, pds_entropy, sentiment_shares  # noqa: E402
 
 __all__ += ["SENTIMENTS", "pds_entropy", "sentiment_shares"]
+# Several comparisons at once (alignlab compare): Holm correction, paired effect size.
+from alignlab.metrics.multiple import cohens_dz, holm_adjust  # noqa: E402
+
+__all__ += ["cohens_dz", "holm_adjust"]

@@ -28,6 +28,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from alignlab.report import format as fmt
+from alignlab.report.profile import FamilyLine, ProfileChart, profile_chart
 from alignlab.report.results import MetricResult
 from alignlab.report.sections import Cell, Heading, Section, Styled, Table, Text
 from alignlab.report.sections import Figure as SectionFigure
@@ -178,6 +179,7 @@ class _Page:
     groups: list[_GroupView] = field(default_factory=list)
     profiles: list[_Profile] = field(default_factory=list)
     profile_chart: _Chart | None = None
+    profile_svg: ProfileChart | None = None
     loose: list[_Part] = field(default_factory=list)
 
 
@@ -251,6 +253,14 @@ def render_report(
     for model in models:
         mine = [(g, found) for g, m, found in lines if m == model and found]
         page.profiles.append(_Profile(model, _profile_table(mine)))
+    page.profile_svg = profile_chart(
+        [
+            FamilyLine(g.title, "family-" + _slug(g.name), found)
+            for g in all_groups
+            if (found := [r for m in models for r in headline_rows(g, m)])
+        ],
+        colours,
+    )
     chart_lines = _profile_chart_lines(all_groups, models)
     if chart_lines:
         page.profile_chart = _Chart(

@@ -63,7 +63,8 @@ def model_label(log: Any) -> str:
     measurements; labelling them ``model (grader: X)`` keeps them apart in the
     report instead of letting the newer one replace the other.
     """
-    model = str(log.eval.model)
+    # A model spread over several endpoints is the same model.
+    model = str(log.eval.model).removeprefix("alignlab-pool/")
     roles = getattr(log.eval, "model_roles", None) or {}
     if not roles:
         return model
