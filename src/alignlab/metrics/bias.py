@@ -26,9 +26,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2, norm, rankdata
 
 from alignlab.metrics._validate import Floats, as_float_vector
+from alignlab.metrics.multiple import holm_adjust
 
 __all__ = [
     "GroupGap",
@@ -164,6 +164,8 @@ def mann_whitney_u(x: Floats, y: Floats) -> tuple[float, float]:
     Raises:
         ValueError: either sample is empty or holds NaN or infinity.
     """
+    from scipy.stats import norm, rankdata  # lazy: ~1 s to import
+
     a = as_float_vector(x, "x")
     b = as_float_vector(y, "y")
     if a.size == 0 or b.size == 0:
@@ -179,22 +181,6 @@ def mann_whitney_u(x: Floats, y: Floats) -> tuple[float, float]:
         return u1, 1.0
     z = (abs(u1 - n1 * n2 / 2) - 0.5) / math.sqrt(variance)
     return u1, float(min(1.0, 2 * norm.sf(z)))
-
-
-def holm_adjust(p_values: Sequence[float]) -> list[float]:
-    r"""Holm's step-down adjusted p-values [Holm], in the input order.
-
-    Sort the :math:`m` p-values ascending, :math:`p_{(1)} \le \dots \le p_{(m)}`;
-    :math:`\tilde p_{(i)} = \min\big(1, \max_{j \le i} (m - j + 1) p_{(j)}\big)`.
-    """
-    m = len(p_values)
-    order = sorted(range(m), key=lambda i: p_values[i])
-    adjusted = [0.0] * m
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * float(p_values[i])))
-        adjusted[i] = running
-    return adjusted
 
 
 @dataclass(frozen=True)
@@ -237,6 +223,8 @@ def kruskal_wallis(scores: Mapping[str, Floats]) -> tuple[float, float]:
     Raises:
         ValueError: fewer than two groups, or an empty group.
     """
+    from scipy.stats import chi2, rankdata  # lazy: ~1 s to import
+
     groups = [as_float_vector(v, f"scores[{k!r}]") for k, v in scores.items()]
     if len(groups) < 2 or any(g.size == 0 for g in groups):
         raise ValueError("kruskal_wallis needs at least two groups, none of them empty")
@@ -273,6 +261,8 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     Raises:
         ValueError: ``successes`` outside ``[0, n]`` or ``confidence`` outside (0, 1).
     """
+    from scipy.stats import norm  # lazy: ~1 s to import
+
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     if n < 0 or not 0 <= successes <= n:
