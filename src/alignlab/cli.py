@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,10 +17,16 @@ from alignlab.errors import AlignlabError
 if TYPE_CHECKING:
     from alignlab.runcache import Request
 
+Scoring = Literal["auto", "logprob", "generate", "sample"]
+Calibration = Literal["none", "contextual"]
+Display = Literal["full", "conversation", "rich", "plain", "log", "none"]
+
 app = typer.Typer(
     help="Measure, steer and train the values of language models.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain click output: a bad option is one line (rich draws it in a box, wrapped).
+    rich_markup_mode=None,
 )
 # Piped output (CI logs, files) gets a wide table instead of rich's 80 columns.
 # Both record what they print: a finished run's output is stored for the fast path to replay.
@@ -81,16 +87,31 @@ def eval_command(
     task: Annotated[
         list[str] | None, typer.Option("--task", "-t", help="Task (repeatable)")
     ] = None,
-    limit: Annotated[int | None, typer.Option(help="Items per task (whole groups)")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Items per task (whole groups), at least 1")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for sampling and item order")] = None,
     log_dir: Annotated[
         Path | None, typer.Option(help="Where logs go (default logs/<suite>)")
     ] = None,
-    variant: Annotated[str | None, typer.Option(help="Prompt variant for every task")] = None,
-    calibration: Annotated[
-        str | None, typer.Option(help="Headline calibration: none or contextual")
+    variant: Annotated[
+        str | None,
+        typer.Option(
+            help="Prompt variant for every task. Each task has its own (paper, reverse, direct, "
+            "swapped, ...; pluralism_overton: plain, balanced; EALM: default, reverse); one a "
+            "task lacks is refused, naming those it has"
+        ),
     ] = None,
-    scoring: Annotated[str | None, typer.Option(help="auto, logprob or generate")] = None,
+    calibration: Annotated[
+        Calibration | None, typer.Option(help="Headline calibration (tasks that take it)")
+    ] = None,
+    scoring: Annotated[
+        Scoring | None,
+        typer.Option(
+            help="How answers are read: auto, logprob, generate (forced choice) or sample "
+            "(Scruples, pluralism); tasks that lack the method refuse it"
+        ),
+    ] = None,
     data_dir: Annotated[
         str | None, typer.Option(help="Public dataset directory (published layout) or 'hub'")
     ] = None,
@@ -120,10 +141,8 @@ def eval_command(
             "for tasks run with -T judge=grader; role models take no -M args",
         ),
     ] = None,
-    max_samples: Annotated[int | None, typer.Option(help="Samples run concurrently")] = None,
-    display: Annotated[
-        str | None, typer.Option(help="Inspect display: full, rich, plain, none")
-    ] = None,
+    max_samples: Annotated[int | None, typer.Option(min=1, help="Samples run concurrently")] = None,
+    display: Annotated[Display | None, typer.Option(help="Inspect's display while running")] = None,
     report: Annotated[bool, typer.Option(help="Write an HTML report when done")] = True,
 ) -> None:
     """Run a suite or tasks; re-run the same command to resume an interrupted run.
@@ -155,6 +174,13 @@ def eval_command(
         report=report,
         model_roles=roles,
     )
+    if not suite and not task:
+        from alignlab.runner import DEFAULT_SUITE
+
+        console.print(
+            f"No --suite or --task given: running the '{DEFAULT_SUITE}' suite "
+            "(`alignlab suites` lists the others)."
+        )
     key = _request_key(request)
     if key is not None and not runcache.disabled() and _replay(request.resolved_log_dir(), key):
         return
