@@ -254,7 +254,10 @@ def _interventions(value: Any) -> list[str]:
 
 def _warn(message: str) -> None:
     """A warning from the runner, on stderr (recorded, so a replay repeats it)."""
-    err.print(f"[yellow]warning:[/yellow] {message}", soft_wrap=True)
+    from rich.text import Text
+
+    # Not markup: a message may hold brackets ([0.5, 0.5]) or paths rich would read as tags.
+    err.print(Text.assemble(("warning:", "yellow"), " ", message), soft_wrap=True)
 
 
 def _request_key(request: Request) -> str | None:
@@ -305,7 +308,7 @@ def _write_report(log_dir: Path, output: Path) -> Path:
     built = build_report(log_dir, output)
     _print_summary(built.results)
     for warning in built.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
+        _warn(warning)
     return built.path
 
 
@@ -313,8 +316,10 @@ def _print_summary(results: list[Any]) -> None:
     """A compact terminal table (uncalibrated rows); the HTML report has everything."""
     from rich import box
 
-    from alignlab.report.format import interval, num
+    from alignlab.report.format import num, result_interval
 
+    if not any(r.calibration == "none" for r in results):
+        return  # no rows: an empty table says nothing
     models = sorted({r.model for r in results})
     intervened = any(getattr(r, "intervention", "none") != "none" for r in results)
     table = Table(
@@ -347,7 +352,7 @@ def _print_summary(results: list[Any]) -> None:
             *([r.intervention] if intervened else []),
             r.metric_label,
             f"{num(r.value)}{mark}",
-            interval(r.ci_low, r.ci_high),
+            result_interval(r),
             num(r.chance),
             num(r.majority),
             str(r.n),
@@ -361,13 +366,20 @@ def _print_summary(results: list[Any]) -> None:
 @app.command("report")
 def report_command(
     log_dir: Annotated[Path, typer.Argument(help="Directory of Inspect logs")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file")] = Path("report.html"),
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="HTML file (default: LOG_DIR/report.html)"),
+    ] = None,
 ) -> None:
     """Build one self-contained HTML report from the logs in LOG_DIR."""
+    from alignlab import runcache
+
+    target = output if output is not None else log_dir / "report.html"
     try:
-        path = _write_report(log_dir, output)
+        path = _write_report(log_dir, target)
     except AlignlabError as ex:
         _fail(ex)
+    runcache.refresh_report(log_dir, path)
     console.print(f"Report: {path.resolve()}")
 
 
@@ -460,7 +472,13 @@ def interventions_command() -> None:
 
 def main() -> None:  # pragma: no cover - entry for python -m
     os.environ.setdefault("INSPECT_LOG_FORMAT", "eval")
-    app()
+    try:
+        app()
+    except BrokenPipeError:
+        # `alignlab ... | head`: the reader left. Say nothing more, as other commands do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(141) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

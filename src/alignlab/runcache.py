@@ -244,6 +244,29 @@ def store(
         _write(log_dir, records)
 
 
+def refresh_report(log_dir: Path, report_path: Path) -> None:
+    """After ``alignlab report`` rewrote a run's report from unchanged logs, vouch for it again.
+
+    The report is built from the logs alone, so a record whose logs are exactly
+    as it saw them and whose report is ``report_path`` stays valid with the new
+    file's size and time; without this, rebuilding the report in the log folder
+    would send the next re-run through Inspect (8.5 s instead of 0.3 s).
+    Never raises.
+    """
+    state = log_state(log_dir)
+    target = str(report_path.resolve())
+    stat = _stat(report_path)
+    records = _load(log_dir)
+    changed = False
+    for key, r in records.items():
+        if r.report == target and r.files == state and stat is not None:
+            records[key] = Record(key, r.lines, r.error_lines, r.files, r.report, stat)
+            changed = True
+    if changed:
+        with contextlib.suppress(OSError):
+            _write(log_dir, records)
+
+
 def _load(log_dir: Path) -> dict[str, Record]:
     """Every record in the directory's record file; a missing or corrupt file holds none."""
     try:

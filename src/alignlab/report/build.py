@@ -54,7 +54,7 @@ def build_report(log_dir: str | Path, output: str | Path) -> BuiltReport:
         LogError: the directory is missing or holds no logs.
     """
     logs = load_logs(log_dir)
-    warnings = _log_warnings(logs)
+    warnings = list(logs.warnings)  # one line per unreadable log
     groups: list[tuple[tuple[int, str], Group]] = []
     for bench in benchmarks():
         if bench.analysis is None:
@@ -81,15 +81,6 @@ def build_report(log_dir: str | Path, output: str | Path) -> BuiltReport:
     return BuiltReport(path=path, results=results, warnings=warnings)
 
 
-def _log_warnings(logs: Logs) -> list[str]:
-    """The loader's warnings, led by a count of the unreadable logs."""
-    warnings = list(logs.warnings)
-    unreadable = sum(w.startswith("skipped unreadable log") for w in warnings)
-    if unreadable == 1:
-        warnings.insert(0, "1 log could not be read and was skipped")
-    return warnings
-
-
 def _family_group(bench: Benchmark, runs: list[RunLog]) -> Group:
     """One registered family's rows and sections; a failure becomes the group's warning."""
     rows: list[MetricResult] = []
@@ -104,6 +95,8 @@ def _family_group(bench: Benchmark, runs: list[RunLog]) -> Group:
         make_warnings = getattr(module, "report_warnings", None)
         if make_warnings is not None:
             problems.extend(make_warnings(runs))
+    except BrokenPipeError:
+        raise  # the terminal's reader left: not a fault of the analysis, not for the page
     except Exception as ex:  # keep the rest of the report
         problems.append(f"{bench.name} analysis failed: {type(ex).__name__}: {ex}")
     return Group(

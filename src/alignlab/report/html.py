@@ -357,7 +357,7 @@ def _profile_table(lines: list[tuple[Group, list[MetricResult]]]) -> Table:
                         note_css="near-chance-mark",
                         note_title=_CHANCE_TITLE,
                     ),
-                    fmt.interval(r.ci_low, r.ci_high),
+                    fmt.result_interval(r),
                     fmt.num(r.chance),
                     r.n,
                     _data_cell(r.data),
@@ -502,14 +502,9 @@ def _task_section(
 
 
 def _value_class(r: MetricResult) -> str:
-    """``above``: the CI lies on the good side of chance; ``below``: on the wrong side."""
-    if r.chance is not None and _finite(r.ci_low, r.ci_high):
-        # "above" = better than chance, "below" = worse, whichever way the metric runs.
-        if r.ci_low > r.chance:
-            return "above" if r.higher_is_better else "below"
-        if r.ci_high < r.chance:
-            return "below" if r.higher_is_better else "above"
-    return ""
+    """``above`` (green): the CI beats chance and the majority baseline on the metric's good
+    side; ``below`` (amber): it lies on the wrong side of chance (see ``MetricResult.verdict``)."""
+    return {"better": "above", "worse": "below"}.get(r.verdict, "")
 
 
 def _row(r: MetricResult) -> _Row:
@@ -521,7 +516,7 @@ def _row(r: MetricResult) -> _Row:
         calibration=r.calibration,
         value=fmt.num(r.value),
         value_class=_value_class(r),
-        ci=fmt.interval(r.ci_low, r.ci_high),
+        ci=fmt.result_interval(r),
         n=str(r.n),
         unparsed=fmt.pct(r.unparsed_rate),
         # Unparsed answers count as wrong, so a high rate drags the score down
