@@ -38,9 +38,10 @@ def _parse_pairs(pairs: list[str] | None, option: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
+        key = key.strip()
         if not sep or not key:
             raise AlignlabError(f"{option} expects key=value, got '{pair}'")
-        out[key.strip()] = _coerce(value.strip())
+        out[key] = _coerce(value.strip())
     return out
 
 
@@ -307,6 +308,8 @@ def _write_report(log_dir: Path, output: Path) -> Path:
 
     built = build_report(log_dir, output)
     _print_summary(built.results)
+    for line in built.degenerate:
+        _warn(line)
     for warning in built.warnings:
         _warn(warning)
     return built.path

@@ -12,6 +12,7 @@ only when no task of the run takes it.
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -101,6 +102,7 @@ def _fits(value: Any, hint: Any) -> tuple[Any, bool]:
         return value, isinstance(value, int) and not isinstance(value, bool)
     if hint is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = ok and math.isfinite(value)  # -T temperature=nan parses as a float, means nothing
         return (float(value) if ok else value), ok
     if hint is str:
         if isinstance(value, int | float) and not isinstance(value, bool):

@@ -98,6 +98,10 @@ class Group:
     sections: Sequence[Section | ExtraSection] = ()
     warnings: Sequence[str] = ()
     headline: tuple[str | None, str] | None = None
+    degenerate: Sequence[str] = ()
+    """One line per degenerate run (see :mod:`alignlab.report.degenerate`)."""
+    degenerate_logs: frozenset[str] = frozenset()
+    """The log files of those runs: their rows are greyed and never coloured."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,7 @@ class _Row:
     extra: str
     intervention: str
     data: str
+    degenerate: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,7 @@ class _GroupView:
     warnings: list[str]
     n_rows: int
     n_near_chance: int
+    degenerate: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,7 @@ class _Page:
     profiles: list[_Profile] = field(default_factory=list)
     profile_chart: _Chart | None = None
     loose: list[_Part] = field(default_factory=list)
+    degenerate: list[str] = field(default_factory=list)
 
 
 def render_report(
@@ -240,8 +247,9 @@ def render_report(
             page.loose.append(_part(extra))
     for group in all_groups:
         sections = [*group.sections, *attached.get(group.name, [])]
-        if group.results or sections or group.warnings:
+        if group.results or sections or group.warnings or group.degenerate:
             page.groups.append(_group_view(group, sections, models, colours))
+        page.degenerate.extend(group.degenerate)
     lines = [
         (group, model, headline_rows(group, model))
         for model in models
@@ -343,6 +351,7 @@ def _profile_table(lines: list[tuple[Group, list[MetricResult]]]) -> Table:
     row_css: list[str] = []
     for group, found in lines:
         for r in found:
+            degenerate = _from_degenerate(r, group.degenerate_logs)
             label = group.title if r.intervention == "none" else f"{group.title} + {r.intervention}"
             where = r.task if r.subset in ("", r.task) else f"{r.task} · {r.subset}"
             rows.append(
@@ -352,8 +361,10 @@ def _profile_table(lines: list[tuple[Group, list[MetricResult]]]) -> Table:
                     r.metric_label,
                     Styled(
                         fmt.num(r.value),
-                        css=f"value {_value_class(r)}".strip(),
-                        note="≈ chance" if r.ci_includes_chance else "",
+                        css="value" if degenerate else f"value {_value_class(r)}".strip(),
+                        note="degenerate run"
+                        if degenerate
+                        else ("≈ chance" if r.ci_includes_chance else ""),
                         note_css="near-chance-mark",
                         note_title=_CHANCE_TITLE,
                     ),
@@ -363,7 +374,8 @@ def _profile_table(lines: list[tuple[Group, list[MetricResult]]]) -> Table:
                     _data_cell(r.data),
                 )
             )
-            row_css.append("profile-line near-chance" if r.ci_includes_chance else "profile-line")
+            css = "profile-line near-chance" if r.ci_includes_chance else "profile-line"
+            row_css.append(css + (" degenerate" if degenerate else ""))
     return Table.of(_PROFILE_COLUMNS, rows, numeric=(3, 4, 5, 6), css="profile", row_css=row_css)
 
 
@@ -430,7 +442,13 @@ def _group_view(
     colours: dict[str, str],
 ) -> _GroupView:
     tasks = [
-        _task_section(task, [r for r in group.results if r.task == task], models, colours)
+        _task_section(
+            task,
+            [r for r in group.results if r.task == task],
+            models,
+            colours,
+            group.degenerate_logs,
+        )
         for task in _unique(r.task for r in group.results)
     ]
     return _GroupView(
@@ -442,6 +460,7 @@ def _group_view(
         warnings=list(group.warnings),
         n_rows=sum(t.n_rows for t in tasks),
         n_near_chance=sum(t.n_near_chance for t in tasks),
+        degenerate=list(group.degenerate),
     )
 
 
@@ -456,7 +475,11 @@ def _slug(text: str) -> str:
 
 
 def _task_section(
-    task: str, results: list[MetricResult], models: list[str], colours: dict[str, str]
+    task: str,
+    results: list[MetricResult],
+    models: list[str],
+    colours: dict[str, str],
+    degenerate_logs: frozenset[str] = frozenset(),
 ) -> _TaskSection:
     metrics = _unique(r.metric for r in results)
     subsets = _unique(r.subset for r in results)
@@ -464,7 +487,7 @@ def _task_section(
         results,
         key=lambda r: (metrics.index(r.metric), subsets.index(r.subset), models.index(r.model)),
     )
-    rows = [_row(r) for r in order]
+    rows = [_row(r, _from_degenerate(r, degenerate_logs)) for r in order]
     charts = []
     spread_groups: list[list[MetricResult]] = []
     spread_charts = []
@@ -507,15 +530,21 @@ def _value_class(r: MetricResult) -> str:
     return {"better": "above", "worse": "below"}.get(r.verdict, "")
 
 
-def _row(r: MetricResult) -> _Row:
+def _from_degenerate(r: MetricResult, logs: frozenset[str]) -> bool:
+    """Whether a row comes from a degenerate run (a row over several logs lists them all)."""
+    return bool(logs) and any(f.strip() in logs for f in r.log_file.split(","))
+
+
+def _row(r: MetricResult, degenerate: bool = False) -> _Row:
     return _Row(
+        degenerate=degenerate,
         model=r.model,
         subset=r.subset,
         metric=r.metric_label,
         variant=r.variant,
         calibration=r.calibration,
         value=fmt.num(r.value),
-        value_class=_value_class(r),
+        value_class="" if degenerate else _value_class(r),
         ci=fmt.result_interval(r),
         n=str(r.n),
         unparsed=fmt.pct(r.unparsed_rate),
@@ -586,7 +615,16 @@ def _summary_table(rows: list[_Row]) -> Table:
         cells,
         numeric=(5, 6, 7, 8, 9, 10),
         css="summary",
-        row_css=["result near-chance" if r.near_chance else "result" for r in rows],
+        row_css=[
+            " ".join(
+                [
+                    "result",
+                    *(["near-chance"] if r.near_chance else []),
+                    *(["degenerate"] if r.degenerate else []),
+                ]
+            )
+            for r in rows
+        ],
     )
 
 
