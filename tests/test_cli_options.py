@@ -136,3 +136,12 @@ def test_eval_with_neither_says_what_it_runs(
 )
 def test_error_lines_are_plain_with_one_full_stop(message: str, expected: str) -> None:
     assert runner.plain_message(RuntimeError(message)) == expected
+
+
+def test_suites_and_models_speak_to_users() -> None:
+    suites = CliRunner().invoke(cli.app, ["suites"]).output
+    assert "``" not in suites and "module docstring" not in suites
+    assert "binarize=<true/false>" in suites and "na=paper|skip" in suites
+    models = CliRunner().invoke(cli.app, ["models"]).output
+    assert "alignlab models" not in models  # no pointer to itself
+    assert "--model-role grader=MODEL" in models

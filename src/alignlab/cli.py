@@ -421,7 +421,8 @@ def models_command() -> None:
     console.print(f"  file: {where}")
     console.print(f"  licence: {BUNDLED_LICENCE}")
     console.print("  runs in-process with llama.cpp; temperature 0 and a fixed seed by default.")
-    console.print(f"  {BUNDLED_NOTE}")
+    # The note ends by pointing here; inside `alignlab models` that would point at itself.
+    console.print(f"  {BUNDLED_NOTE.replace(' (see `alignlab models`)', '')}")
     console.print("\n[bold]Other models[/bold] (any Inspect model string passes through):")
     for example, what in (
         ("alignlab/<path>.gguf", "another local GGUF file, in-process"),
@@ -451,9 +452,43 @@ def suites_command() -> None:
         names = sorted({t.name for t in suite.tasks})
         console.print(f"[bold]{suite.name}[/bold]: {suite.description}")
         console.print(f"  tasks: {', '.join(names)} ({len(suite.tasks)} task runs)")
-    console.print("\n[bold]Tasks[/bold]")
+    console.print("\n[bold]Tasks[/bold] (every task takes --limit, --seed, --variant, --data-dir)")
     for name, factory in all_tasks().items():
-        console.print(f"  {name:24s} {(factory.__doc__ or '').strip().splitlines()[0]}")
+        console.print(f"  {name:24s} {task_summary(factory.__doc__)}", soft_wrap=True)
+        options = task_options(factory)
+        if options:
+            console.print(f"  {'':24s} -T {options}", soft_wrap=True, markup=False)
+
+
+def task_summary(doc: str | None) -> str:
+    """A task's first docstring line for users: no reST backticks, no pointers to the source."""
+    import re
+
+    first = (doc or "").strip().splitlines()[0] if (doc or "").strip() else ""
+    first = re.sub(r"\s*\([^()]*module docstring[^()]*\)", "", first)
+    first = first.replace("``", "'")
+    return first.strip()
+
+
+def task_options(factory: Any) -> str:
+    """The task's own options (beyond the shared ones) with what each accepts."""
+    from typing import Literal, get_args, get_origin
+
+    from alignlab.benchmarks._args import task_hints
+
+    shared = {"variant", "data_dir", "split", "limit", "seed", "intervention"}
+    words = {bool: "true/false", int: "integer", float: "number", str: "text"}
+    parts = []
+    for name, hint in task_hints(factory).items():
+        if name in shared:
+            continue
+        options = [a for a in get_args(hint) if a is not type(None)] or [hint]
+        main = options[0] if len(options) == 1 else hint
+        if get_origin(main) is Literal:
+            parts.append(f"{name}={'|'.join(str(a) for a in get_args(main))}")
+        else:
+            parts.append(f"{name}=<{words.get(main, 'value')}>")
+    return "  ".join(parts)
 
 
 @app.command("interventions")

@@ -64,16 +64,61 @@ def _cases() -> list[Case]:
     ethics = FIXTURES / "ethics_public"
     plural = BENCH / "pluralism" / "data"
     return [
-        Case("ethics_commonsense", ethics, "commonsense/cm_test.csv", lambda d: load_ethics("commonsense", d)),
-        Case("ethics_deontology", ethics, "deontology/deontology_test.csv", lambda d: load_ethics("deontology", d)),
-        Case("ethics_justice", ethics, "justice/justice_test.csv", lambda d: load_ethics("justice", d)),
+        Case(
+            "ethics_commonsense",
+            ethics,
+            "commonsense/cm_test.csv",
+            lambda d: load_ethics("commonsense", d),
+        ),
+        Case(
+            "ethics_deontology",
+            ethics,
+            "deontology/deontology_test.csv",
+            lambda d: load_ethics("deontology", d),
+        ),
+        Case(
+            "ethics_justice",
+            ethics,
+            "justice/justice_test.csv",
+            lambda d: load_ethics("justice", d),
+        ),
         Case("ethics_virtue", ethics, "virtue/virtue_test.csv", lambda d: load_ethics("virtue", d)),
-        Case("ethics_utilitarianism", ethics, "utilitarianism/util_test.csv", lambda d: load_ethics("utilitarianism", d)),
-        Case("scruples_anecdotes", FIXTURES / "scruples_public", "anecdotes/test.scruples-anecdotes.jsonl", load_scruples_anecdotes),
-        Case("scruples_dilemmas", FIXTURES / "scruples_public", "dilemmas/test.scruples-dilemmas.jsonl", load_scruples_dilemmas),
-        Case("normbank_freeform", BENCH / "normbank" / "data", "freeform/test.freeform.tsv", lambda d: load_norm_bank("freeform", d)),
-        Case("normbank_yesno", BENCH / "normbank" / "data", "yesno/test.yesno.tsv", lambda d: load_norm_bank("yesno", d)),
-        Case("normbank_relative", BENCH / "normbank" / "data", "relative/test.relative.tsv", lambda d: load_norm_bank("relative", d)),
+        Case(
+            "ethics_utilitarianism",
+            ethics,
+            "utilitarianism/util_test.csv",
+            lambda d: load_ethics("utilitarianism", d),
+        ),
+        Case(
+            "scruples_anecdotes",
+            FIXTURES / "scruples_public",
+            "anecdotes/test.scruples-anecdotes.jsonl",
+            load_scruples_anecdotes,
+        ),
+        Case(
+            "scruples_dilemmas",
+            FIXTURES / "scruples_public",
+            "dilemmas/test.scruples-dilemmas.jsonl",
+            load_scruples_dilemmas,
+        ),
+        Case(
+            "normbank_freeform",
+            BENCH / "normbank" / "data",
+            "freeform/test.freeform.tsv",
+            lambda d: load_norm_bank("freeform", d),
+        ),
+        Case(
+            "normbank_yesno",
+            BENCH / "normbank" / "data",
+            "yesno/test.yesno.tsv",
+            lambda d: load_norm_bank("yesno", d),
+        ),
+        Case(
+            "normbank_relative",
+            BENCH / "normbank" / "data",
+            "relative/test.relative.tsv",
+            lambda d: load_norm_bank("relative", d),
+        ),
         Case("ealm_qa", FIXTURES / "ealm_public", "qa-ethics_test.jsonl", load_qa_ethics),
         Case("ealm_mp", FIXTURES / "ealm_public", "mp-ethics_test-revised.csv", load_mp_ethics),
         Case("litmus_dilemmas", BENCH / "litmus" / "data", "model_eval.jsonl", load_dilemmas),
@@ -85,7 +130,7 @@ def _cases() -> list[Case]:
         Case("pluralism_jury_items", plural / "jury", "items.jsonl", load_jury),
         Case("pluralism_jurors", plural / "jury", "jurors.jsonl", load_jury),
         Case("utility_outcomes", BENCH / "utility" / "data", "outcomes.jsonl", load_outcomes),
-    ]  # fmt: skip
+    ]
 
 
 CASES = {case.name: case for case in _cases()}

@@ -57,7 +57,22 @@ def test_model_roles_parse_or_fail_clearly(pairs: list[str]) -> None:
 
 
 _TASKS = sorted(all_tasks())
-_KEYS = sorted({"nosuch", "limit", "seed", "variant", "scoring", "calibration", "judge", "binarize", "temperature", "samples", "na", "groups", "strict", "epochs"})  # fmt: skip
+_KEYS = [
+    "binarize",
+    "calibration",
+    "epochs",
+    "groups",
+    "judge",
+    "limit",
+    "na",
+    "nosuch",
+    "samples",
+    "scoring",
+    "seed",
+    "strict",
+    "temperature",
+    "variant",
+]
 _VALUES = st.one_of(
     st.none(),
     st.booleans(),
