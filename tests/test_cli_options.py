@@ -145,3 +145,15 @@ def test_suites_and_models_speak_to_users() -> None:
     models = CliRunner().invoke(cli.app, ["models"]).output
     assert "alignlab models" not in models  # no pointer to itself
     assert "--model-role grader=MODEL" in models
+
+
+def test_ctrl_c_says_how_to_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(**kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_eval", interrupted)
+    monkeypatch.setattr("sys.argv", ["alignlab", "eval", "--task", "ethics_justice"])
+    result = _eval(tmp_path, "--task", "ethics_justice")
+    assert result.exit_code == 130
+    assert "Re-run the same command to resume" in result.output
+    assert "alignlab eval --task ethics_justice" in result.output

@@ -198,6 +198,13 @@ def eval_command(
             console.print(f"Report: {report_path.resolve()}")
     except AlignlabError as ex:
         _fail(ex)
+    except KeyboardInterrupt:
+        typer.echo(
+            "\nInterrupted. Re-run the same command to resume: finished samples are kept.\n  "
+            + _command_line(),
+            err=True,
+        )
+        raise typer.Exit(code=130) from None
     if not outcome.success:
         err.print(
             "[yellow]Some tasks did not finish. Re-run the same command to resume; "
@@ -208,6 +215,13 @@ def eval_command(
     if key is not None and not outcome.skipped:
         lines, error_lines = _stop_recording()
         runcache.store(request.resolved_log_dir(), key, lines, report_path, error_lines)
+
+
+def _command_line() -> str:
+    """The command as typed (``alignlab eval ...``), to copy and re-run."""
+    import shlex
+
+    return "alignlab " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
 def _task_args(
@@ -316,53 +330,70 @@ def _write_report(log_dir: Path, output: Path) -> Path:
 
 
 def _print_summary(results: list[Any]) -> None:
-    """A compact terminal table (uncalibrated rows); the HTML report has everything."""
+    """A compact terminal table (uncalibrated rows) that fits the terminal; the HTML has all.
+
+    Value, 95% CI and n are never cut. A column whose cells are all equal
+    (one model, one variant, one scoring method) goes into the title instead;
+    when the rest is still too wide, the majority and then the chance columns
+    are left to the HTML report, and text columns wrap.
+    """
     from rich import box
 
     from alignlab.report.format import num, result_interval
 
-    if not any(r.calibration == "none" for r in results):
+    rows = [r for r in results if r.calibration == "none"]
+    if not rows:
         return  # no rows: an empty table says nothing
-    models = sorted({r.model for r in results})
-    intervened = any(getattr(r, "intervention", "none") != "none" for r in results)
-    table = Table(
-        title="Uncalibrated results; * = 95% CI includes chance (full report in HTML)",
-        box=box.SIMPLE,
-    )
-    columns = (["model"] if len(models) > 1 else []) + [
-        "task",
-        "subset",
-        "variant",
-        *(["intervention"] if intervened else []),
-        "metric",
-        "value",
-        "95% CI",
-        "chance",
-        "majority",
-        "n",
+    described = [
+        ("model", [r.model for r in rows]),
+        ("task", [r.task for r in rows]),
+        ("subset", [r.subset for r in rows]),
+        ("variant", [r.variant for r in rows]),
+        ("scoring", [r.scoring for r in rows]),
+        ("intervention", [getattr(r, "intervention", "none") for r in rows]),
+        ("metric", [r.metric_label for r in rows]),
     ]
-    for column in columns:
-        table.add_column(column, no_wrap=True)
-    for r in results:
-        if r.calibration != "none":
-            continue
-        mark = " *" if r.ci_includes_chance else ""
-        row = [r.model] if len(models) > 1 else []
-        row += [
-            r.task,
-            r.subset,
-            r.variant,
-            *([r.intervention] if intervened else []),
-            r.metric_label,
-            f"{num(r.value)}{mark}",
-            result_interval(r),
-            num(r.chance),
-            num(r.majority),
-            str(r.n),
-        ]
-        table.add_row(*row)
-    if len(models) == 1:
-        console.print(f"Model: {models[0]}")
+    common = [
+        (name, cells[0])
+        for name, cells in described
+        if len(set(cells)) == 1 and not (name == "intervention" and cells[0] == "none")
+    ]
+    text_columns = [(name, cells) for name, cells in described if len(set(cells)) > 1]
+    marks = [" *" if r.ci_includes_chance else "" for r in rows]
+    numbers = [
+        ("value", [f"{num(r.value)}{m}" for r, m in zip(rows, marks, strict=True)]),
+        ("95% CI", [result_interval(r) for r in rows]),
+        ("chance", [num(r.chance) for r in rows]),
+        ("majority", [num(r.majority) for r in rows]),
+        ("n", [str(r.n) for r in rows]),
+    ]
+    width = console.width
+
+    def needed(columns: list[tuple[str, list[str]]]) -> int:
+        return sum(max(len(h), *(len(c) for c in cells)) + 3 for h, cells in columns)
+
+    left_out = []
+    for optional in ("majority", "chance"):
+        if needed(text_columns + numbers) <= width:
+            break
+        numbers = [c for c in numbers if c[0] != optional]
+        left_out.append(optional)
+    title = "Uncalibrated results; * = 95% CI includes chance"
+    if left_out:
+        title += f"; {' and '.join(reversed(left_out))} in the HTML report"
+    table = Table(title=title, box=box.SIMPLE, title_justify="left")
+    for name, _ in text_columns:
+        table.add_column(name, overflow="fold")
+    for name, _ in numbers:
+        table.add_column(name, no_wrap=True, justify="right")
+    columns = [cells for _, cells in text_columns + numbers]
+    for i in range(len(rows)):
+        table.add_row(*(cells[i] for cells in columns))
+    if common:
+        console.print(
+            " · ".join(f"{name.capitalize()}: {value}" for name, value in common),
+            markup=False,
+        )
     console.print(table)
 
 

@@ -308,7 +308,9 @@ def _utility_blocks(u: UtilityAnalysis) -> list[Block]:
             f"{num(_mean(m.same_outcome))} over {len(m.same_outcome)} pairs",
         ),
         ("same letter in both orders (position bias)", num(m.same_letter_rate)),
-        ("share of answers on letter A", num(u.letter_a_rate)),
+        # The mean probability on "A" (log-prob scoring reads a probability, not an answer);
+        # under generation each probability is 0 or 1 and this is the share of answers.
+        ("mean probability on letter A (0.5 without position bias)", num(u.letter_a_rate)),
         ("Kendall tau, half of the pairs vs all", num(m.convergence_tau)),
     ]
     blocks: list[Block] = [
