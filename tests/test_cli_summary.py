@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from alignlab import cli
@@ -62,3 +64,37 @@ def test_table_fits_the_terminal_with_values_cis_and_n_whole(
     # rows differ by scoring method: the column is shown; one model: named once, above
     assert "scoring" in text and "generate" in text and "logprob" in text
     assert text.count("some-long-model-name") == 1
+
+
+def test_replayed_run_redraws_the_table_for_the_current_width(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from fake_runner import install
+
+    install(monkeypatch)
+
+    def write_report(log_dir: Path, output: Path) -> Path:
+        output.write_text("<html>")
+        cli._print_summary(_wide_rows())
+        return output
+
+    monkeypatch.setattr(cli, "_write_report", write_report)
+    logs = tmp_path / "logs"
+    argv = ["eval", "--task", "ethics_commonsense", "--limit", "2", "--log-dir", str(logs)]
+    outputs = []
+    for width in (140, 100):
+        monkeypatch.setattr(cli, "console", Console(width=width, record=True))
+        result = CliRunner().invoke(cli.app, argv)
+        assert result.exit_code == 0, result.output
+        outputs.append(result.stdout)
+    first, replayed = outputs
+    assert "already complete" in replayed and "already complete" not in first
+    assert cli.SUMMARY_MARK not in replayed
+    table = replayed.split("Run already complete")[0]
+    assert max(len(line) for line in table.splitlines()) <= 100, replayed
+    assert max(len(line) for line in first.splitlines()) > 100  # drawn for 140 the first time
+    for r in _wide_rows():
+        assert f"[{r.ci_low:.3f}, {r.ci_high:.3f}]" in replayed

@@ -214,7 +214,9 @@ def eval_command(
     # A run that skipped tasks (offline) is not stored: online, the same command runs them.
     if key is not None and not outcome.skipped:
         lines, error_lines = _stop_recording()
-        runcache.store(request.resolved_log_dir(), key, lines, report_path, error_lines)
+        runcache.store(
+            request.resolved_log_dir(), key, lines, report_path, error_lines, _summary_rows
+        )
 
 
 def _command_line() -> str:
@@ -293,7 +295,10 @@ def _replay(log_dir: Path, key: str) -> bool:
     if record is None:
         return False
     for line in record.lines:
-        typer.echo(line)
+        if line == SUMMARY_MARK:
+            _print_summary(_rows_of(record.summary or []), record_rows=False)
+        else:
+            typer.echo(line)
     for line in record.error_lines:
         typer.echo(line, err=True)
     typer.echo(
@@ -303,18 +308,28 @@ def _replay(log_dir: Path, key: str) -> bool:
     return True
 
 
+# Where the results table stood in a recorded run's output: a replay draws it again from the
+# stored rows, for the width of the terminal it replays in.
+SUMMARY_MARK = "\x00alignlab-summary"
+_recorded: list[str] = []
+_summary_rows: list[dict[str, Any]] | None = None
+
+
 def _start_recording() -> None:
     """Forget anything printed before, so the record holds this command's output only."""
+    global _summary_rows
     console.export_text(clear=True)
     err.export_text(clear=True)
+    _recorded.clear()
+    _summary_rows = None
 
 
 def _stop_recording() -> tuple[list[str], list[str]]:
-    """The plain text this command printed to stdout and to stderr, line by line."""
-    return (
-        console.export_text(clear=True, styles=False).splitlines(),
-        err.export_text(clear=True, styles=False).splitlines(),
-    )
+    """The plain text this command printed to stdout and to stderr, line by line; the results
+    table is one :data:`SUMMARY_MARK` line (its rows are in :data:`_summary_rows`)."""
+    lines = [*_recorded, *console.export_text(clear=True, styles=False).splitlines()]
+    _recorded.clear()
+    return lines, err.export_text(clear=True, styles=False).splitlines()
 
 
 def _write_report(log_dir: Path, output: Path) -> Path:
@@ -329,7 +344,26 @@ def _write_report(log_dir: Path, output: Path) -> Path:
     return built.path
 
 
-def _print_summary(results: list[Any]) -> None:
+_SUMMARY_FIELDS = (
+    "model", "task", "subset", "metric", "value", "ci_low", "ci_high", "n", "unparsed_rate",
+    "chance", "majority", "variant", "calibration", "scoring", "higher_is_better", "intervention",
+)  # fmt: skip
+
+
+def _rows_of(stored: list[dict[str, Any]]) -> list[Any]:
+    """Stored summary rows back as results (a row that does not fit is left out)."""
+    from alignlab.report.results import MetricResult
+
+    rows = []
+    for raw in stored:
+        try:
+            rows.append(MetricResult(**{k: raw[k] for k in _SUMMARY_FIELDS if k in raw}))
+        except TypeError:
+            continue
+    return rows
+
+
+def _print_summary(results: list[Any], record_rows: bool = True) -> None:
     """A compact terminal table (uncalibrated rows) that fits the terminal; the HTML has all.
 
     Value, 95% CI and n are never cut. A column whose cells are all equal
@@ -389,12 +423,21 @@ def _print_summary(results: list[Any]) -> None:
     columns = [cells for _, cells in text_columns + numbers]
     for i in range(len(rows)):
         table.add_row(*(cells[i] for cells in columns))
+    global _summary_rows
+    if record_rows:  # the output so far, then one mark where the table goes
+        _recorded.extend(console.export_text(clear=True, styles=False).splitlines())
     if common:
         console.print(
             " · ".join(f"{name.capitalize()}: {value}" for name, value in common),
             markup=False,
         )
     console.print(table)
+    if record_rows:
+        console.export_text(clear=True)
+        _recorded.append(SUMMARY_MARK)
+        _summary_rows = [
+            {k: getattr(r, k) for k in _SUMMARY_FIELDS if hasattr(r, k)} for r in results
+        ]
 
 
 @app.command("report")
