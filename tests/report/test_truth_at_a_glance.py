@@ -81,3 +81,17 @@ def test_enough_groups_keep_the_cluster_bootstrap() -> None:
     correct = [float(g % 2) for g in groups]
     out = choice_numbers(_units(correct, groups), n_choices=2, group_size=2)
     assert "accuracy.ci_over_items" not in out
+
+
+def test_a_floored_choice_is_minus_infinity_calibrated_or_not() -> None:
+    from alignlab.metrics.classification import calibrated_log_probs
+    from alignlab.scorers.forced_choice import _prediction, calibrated_prediction
+
+    # Choice 0 was not listed by the model (its value is the floor); choice 1 was.
+    logprobs, floored, cf = [-0.5, -3.0], [True, False], [-5.0, -0.1]
+    assert _prediction(logprobs, floored) == 1
+    # With the floor taken as a value, calibration would pick the unlisted choice.
+    assert int(calibrated_log_probs([logprobs], cf)[0].argmax()) == 0
+    assert calibrated_prediction(logprobs, floored, cf) == 1
+    assert calibrated_prediction(logprobs, [True, True], cf) is None
+    assert calibrated_prediction([-2.0, -1.0], [False, False], [-5.0, -0.1]) == 0
