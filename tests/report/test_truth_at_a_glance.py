@@ -95,3 +95,12 @@ def test_a_floored_choice_is_minus_infinity_calibrated_or_not() -> None:
     assert calibrated_prediction(logprobs, floored, cf) == 1
     assert calibrated_prediction(logprobs, [True, True], cf) is None
     assert calibrated_prediction([-2.0, -1.0], [False, False], [-5.0, -0.1]) == 0
+
+
+def test_absurd_exchange_rates_are_flagged() -> None:
+    from alignlab.benchmarks.utility.analysis import rate_note
+
+    assert "implausible" in rate_note(7.53e17)  # seen on the bundled model
+    assert "implausible" in rate_note(1e-9)
+    assert rate_note(math.inf) == "not estimable"
+    assert rate_note(3.2) == "point estimate, no CI"
