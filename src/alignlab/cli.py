@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,10 +17,16 @@ from alignlab.errors import AlignlabError
 if TYPE_CHECKING:
     from alignlab.runcache import Request
 
+Scoring = Literal["auto", "logprob", "generate", "sample"]
+Calibration = Literal["none", "contextual"]
+Display = Literal["full", "conversation", "rich", "plain", "log", "none"]
+
 app = typer.Typer(
     help="Measure, steer and train the values of language models.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain click output: a bad option is one line (rich draws it in a box, wrapped).
+    rich_markup_mode=None,
 )
 # Piped output (CI logs, files) gets a wide table instead of rich's 80 columns.
 # Both record what they print: a finished run's output is stored for the fast path to replay.
@@ -32,9 +38,10 @@ def _parse_pairs(pairs: list[str] | None, option: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
+        key = key.strip()
         if not sep or not key:
             raise AlignlabError(f"{option} expects key=value, got '{pair}'")
-        out[key.strip()] = _coerce(value.strip())
+        out[key] = _coerce(value.strip())
     return out
 
 
@@ -81,16 +88,31 @@ def eval_command(
     task: Annotated[
         list[str] | None, typer.Option("--task", "-t", help="Task (repeatable)")
     ] = None,
-    limit: Annotated[int | None, typer.Option(help="Items per task (whole groups)")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Items per task (whole groups), at least 1")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for sampling and item order")] = None,
     log_dir: Annotated[
         Path | None, typer.Option(help="Where logs go (default logs/<suite>)")
     ] = None,
-    variant: Annotated[str | None, typer.Option(help="Prompt variant for every task")] = None,
-    calibration: Annotated[
-        str | None, typer.Option(help="Headline calibration: none or contextual")
+    variant: Annotated[
+        str | None,
+        typer.Option(
+            help="Prompt variant for every task. Each task has its own (paper, reverse, direct, "
+            "swapped, ...; pluralism_overton: plain, balanced; EALM: default, reverse); one a "
+            "task lacks is refused, naming those it has"
+        ),
     ] = None,
-    scoring: Annotated[str | None, typer.Option(help="auto, logprob or generate")] = None,
+    calibration: Annotated[
+        Calibration | None, typer.Option(help="Headline calibration (tasks that take it)")
+    ] = None,
+    scoring: Annotated[
+        Scoring | None,
+        typer.Option(
+            help="How answers are read: auto, logprob, generate (forced choice) or sample "
+            "(Scruples, pluralism); tasks that lack the method refuse it"
+        ),
+    ] = None,
     data_dir: Annotated[
         str | None, typer.Option(help="Public dataset directory (published layout) or 'hub'")
     ] = None,
@@ -120,10 +142,8 @@ def eval_command(
             "for tasks run with -T judge=grader; role models take no -M args",
         ),
     ] = None,
-    max_samples: Annotated[int | None, typer.Option(help="Samples run concurrently")] = None,
-    display: Annotated[
-        str | None, typer.Option(help="Inspect display: full, rich, plain, none")
-    ] = None,
+    max_samples: Annotated[int | None, typer.Option(min=1, help="Samples run concurrently")] = None,
+    display: Annotated[Display | None, typer.Option(help="Inspect's display while running")] = None,
     report: Annotated[bool, typer.Option(help="Write an HTML report when done")] = True,
     cluster: Annotated[
         str | None,
@@ -159,6 +179,13 @@ def eval_command(
         report=report,
         model_roles=roles,
     )
+    if not suite and not task:
+        from alignlab.runner import DEFAULT_SUITE
+
+        console.print(
+            f"No --suite or --task given: running the '{DEFAULT_SUITE}' suite "
+            "(`alignlab suites` lists the others)."
+        )
     key = _request_key(request)
     if key is not None and not runcache.disabled() and _replay(request.resolved_log_dir(), key):
         return
@@ -175,6 +202,13 @@ def eval_command(
             console.print(f"Report: {report_path.resolve()}")
     except AlignlabError as ex:
         _fail(ex)
+    except KeyboardInterrupt:
+        typer.echo(
+            "\nInterrupted. Re-run the same command to resume: finished samples are kept.\n  "
+            + _command_line(),
+            err=True,
+        )
+        raise typer.Exit(code=130) from None
     if not outcome.success:
         err.print(
             "[yellow]Some tasks did not finish. Re-run the same command to resume; "
@@ -184,7 +218,16 @@ def eval_command(
     # A run that skipped tasks (offline) is not stored: online, the same command runs them.
     if key is not None and not outcome.skipped:
         lines, error_lines = _stop_recording()
-        runcache.store(request.resolved_log_dir(), key, lines, report_path, error_lines)
+        runcache.store(
+            request.resolved_log_dir(), key, lines, report_path, error_lines, _summary_rows
+        )
+
+
+def _command_line() -> str:
+    """The command as typed (``alignlab eval ...``), to copy and re-run."""
+    import shlex
+
+    return "alignlab " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
 def _task_args(
@@ -232,7 +275,10 @@ def _interventions(value: Any) -> list[str]:
 
 def _warn(message: str) -> None:
     """A warning from the runner, on stderr (recorded, so a replay repeats it)."""
-    err.print(f"[yellow]warning:[/yellow] {message}", soft_wrap=True)
+    from rich.text import Text
+
+    # Not markup: a message may hold brackets ([0.5, 0.5]) or paths rich would read as tags.
+    err.print(Text.assemble(("warning:", "yellow"), " ", message), soft_wrap=True)
 
 
 def _request_key(request: Request) -> str | None:
@@ -253,7 +299,10 @@ def _replay(log_dir: Path, key: str) -> bool:
     if record is None:
         return False
     for line in record.lines:
-        typer.echo(line)
+        if line == SUMMARY_MARK:
+            _print_summary(_rows_of(record.summary or []), record_rows=False)
+        else:
+            typer.echo(line)
     for line in record.error_lines:
         typer.echo(line, err=True)
     typer.echo(
@@ -263,18 +312,28 @@ def _replay(log_dir: Path, key: str) -> bool:
     return True
 
 
+# Where the results table stood in a recorded run's output: a replay draws it again from the
+# stored rows, for the width of the terminal it replays in.
+SUMMARY_MARK = "\x00alignlab-summary"
+_recorded: list[str] = []
+_summary_rows: list[dict[str, Any]] | None = None
+
+
 def _start_recording() -> None:
     """Forget anything printed before, so the record holds this command's output only."""
+    global _summary_rows
     console.export_text(clear=True)
     err.export_text(clear=True)
+    _recorded.clear()
+    _summary_rows = None
 
 
 def _stop_recording() -> tuple[list[str], list[str]]:
-    """The plain text this command printed to stdout and to stderr, line by line."""
-    return (
-        console.export_text(clear=True, styles=False).splitlines(),
-        err.export_text(clear=True, styles=False).splitlines(),
-    )
+    """The plain text this command printed to stdout and to stderr, line by line; the results
+    table is one :data:`SUMMARY_MARK` line (its rows are in :data:`_summary_rows`)."""
+    lines = [*_recorded, *console.export_text(clear=True, styles=False).splitlines()]
+    _recorded.clear()
+    return lines, err.export_text(clear=True, styles=False).splitlines()
 
 
 def _write_report(log_dir: Path, output: Path) -> Path:
@@ -282,70 +341,126 @@ def _write_report(log_dir: Path, output: Path) -> Path:
 
     built = build_report(log_dir, output)
     _print_summary(built.results)
+    for line in built.degenerate:
+        _warn(line)
     for warning in built.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
+        _warn(warning)
     return built.path
 
 
-def _print_summary(results: list[Any]) -> None:
-    """A compact terminal table (uncalibrated rows); the HTML report has everything."""
+_SUMMARY_FIELDS = (
+    "model", "task", "subset", "metric", "value", "ci_low", "ci_high", "n", "unparsed_rate",
+    "chance", "majority", "variant", "calibration", "scoring", "higher_is_better", "intervention",
+)  # fmt: skip
+
+
+def _rows_of(stored: list[dict[str, Any]]) -> list[Any]:
+    """Stored summary rows back as results (a row that does not fit is left out)."""
+    from alignlab.report.results import MetricResult
+
+    rows = []
+    for raw in stored:
+        try:
+            rows.append(MetricResult(**{k: raw[k] for k in _SUMMARY_FIELDS if k in raw}))
+        except TypeError:
+            continue
+    return rows
+
+
+def _print_summary(results: list[Any], record_rows: bool = True) -> None:
+    """A compact terminal table (uncalibrated rows) that fits the terminal; the HTML has all.
+
+    Value, 95% CI and n are never cut. A column whose cells are all equal
+    (one model, one variant, one scoring method) goes into the title instead;
+    when the rest is still too wide, the majority and then the chance columns
+    are left to the HTML report, and text columns wrap.
+    """
     from rich import box
 
-    from alignlab.report.format import interval, num
+    from alignlab.report.format import num, result_interval
 
-    models = sorted({r.model for r in results})
-    intervened = any(getattr(r, "intervention", "none") != "none" for r in results)
-    table = Table(
-        title="Uncalibrated results; * = 95% CI includes chance (full report in HTML)",
-        box=box.SIMPLE,
-    )
-    columns = (["model"] if len(models) > 1 else []) + [
-        "task",
-        "subset",
-        "variant",
-        *(["intervention"] if intervened else []),
-        "metric",
-        "value",
-        "95% CI",
-        "chance",
-        "majority",
-        "n",
+    rows = [r for r in results if r.calibration == "none"]
+    if not rows:
+        return  # no rows: an empty table says nothing
+    described = [
+        ("model", [r.model for r in rows]),
+        ("task", [r.task for r in rows]),
+        ("subset", [r.subset for r in rows]),
+        ("variant", [r.variant for r in rows]),
+        ("scoring", [r.scoring for r in rows]),
+        ("intervention", [getattr(r, "intervention", "none") for r in rows]),
+        ("metric", [r.metric_label for r in rows]),
     ]
-    for column in columns:
-        table.add_column(column, no_wrap=True)
-    for r in results:
-        if r.calibration != "none":
-            continue
-        mark = " *" if r.ci_includes_chance else ""
-        row = [r.model] if len(models) > 1 else []
-        row += [
-            r.task,
-            r.subset,
-            r.variant,
-            *([r.intervention] if intervened else []),
-            r.metric_label,
-            f"{num(r.value)}{mark}",
-            interval(r.ci_low, r.ci_high),
-            num(r.chance),
-            num(r.majority),
-            str(r.n),
-        ]
-        table.add_row(*row)
-    if len(models) == 1:
-        console.print(f"Model: {models[0]}")
+    common = [
+        (name, cells[0])
+        for name, cells in described
+        if len(set(cells)) == 1 and not (name == "intervention" and cells[0] == "none")
+    ]
+    text_columns = [(name, cells) for name, cells in described if len(set(cells)) > 1]
+    marks = [" *" if r.ci_includes_chance else "" for r in rows]
+    numbers = [
+        ("value", [f"{num(r.value)}{m}" for r, m in zip(rows, marks, strict=True)]),
+        ("95% CI", [result_interval(r) for r in rows]),
+        ("chance", [num(r.chance) for r in rows]),
+        ("majority", [num(r.majority) for r in rows]),
+        ("n", [str(r.n) for r in rows]),
+    ]
+    width = console.width
+
+    def needed(columns: list[tuple[str, list[str]]]) -> int:
+        return sum(max(len(h), *(len(c) for c in cells)) + 3 for h, cells in columns)
+
+    left_out = []
+    for optional in ("majority", "chance"):
+        if needed(text_columns + numbers) <= width:
+            break
+        numbers = [c for c in numbers if c[0] != optional]
+        left_out.append(optional)
+    title = "Uncalibrated results; * = 95% CI includes chance"
+    if left_out:
+        title += f"; {' and '.join(reversed(left_out))} in the HTML report"
+    table = Table(title=title, box=box.SIMPLE, title_justify="left")
+    for name, _ in text_columns:
+        table.add_column(name, overflow="fold")
+    for name, _ in numbers:
+        table.add_column(name, no_wrap=True, justify="right")
+    columns = [cells for _, cells in text_columns + numbers]
+    for i in range(len(rows)):
+        table.add_row(*(cells[i] for cells in columns))
+    global _summary_rows
+    if record_rows:  # the output so far, then one mark where the table goes
+        _recorded.extend(console.export_text(clear=True, styles=False).splitlines())
+    if common:
+        console.print(
+            " · ".join(f"{name.capitalize()}: {value}" for name, value in common),
+            markup=False,
+        )
     console.print(table)
+    if record_rows:
+        console.export_text(clear=True)
+        _recorded.append(SUMMARY_MARK)
+        _summary_rows = [
+            {k: getattr(r, k) for k in _SUMMARY_FIELDS if hasattr(r, k)} for r in results
+        ]
 
 
 @app.command("report")
 def report_command(
     log_dir: Annotated[Path, typer.Argument(help="Directory of Inspect logs")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file")] = Path("report.html"),
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="HTML file (default: LOG_DIR/report.html)"),
+    ] = None,
 ) -> None:
     """Build one self-contained HTML report from the logs in LOG_DIR."""
+    from alignlab import runcache
+
+    target = output if output is not None else log_dir / "report.html"
     try:
-        path = _write_report(log_dir, output)
+        path = _write_report(log_dir, target)
     except AlignlabError as ex:
         _fail(ex)
+    runcache.refresh_report(log_dir, path)
     console.print(f"Report: {path.resolve()}")
 
 
@@ -394,7 +509,8 @@ def models_command() -> None:
     )
     console.print(f"  licence: {BUNDLED_LICENCE}")
     console.print("  runs in-process with llama.cpp; temperature 0 and a fixed seed by default.")
-    console.print(f"  {BUNDLED_NOTE}")
+    # The note ends by pointing here; inside `alignlab models` that would point at itself.
+    console.print(f"  {BUNDLED_NOTE.replace(' (see `alignlab models`)', '')}")
     console.print("\n[bold]Other models[/bold] (any Inspect model string passes through):")
     for example, what in (
         ("alignlab/<path>.gguf", "another local GGUF file, in-process"),
@@ -424,9 +540,43 @@ def suites_command() -> None:
         names = sorted({t.name for t in suite.tasks})
         console.print(f"[bold]{suite.name}[/bold]: {suite.description}")
         console.print(f"  tasks: {', '.join(names)} ({len(suite.tasks)} task runs)")
-    console.print("\n[bold]Tasks[/bold]")
+    console.print("\n[bold]Tasks[/bold] (every task takes --limit, --seed, --variant, --data-dir)")
     for name, factory in all_tasks().items():
-        console.print(f"  {name:24s} {(factory.__doc__ or '').strip().splitlines()[0]}")
+        console.print(f"  {name:24s} {task_summary(factory.__doc__)}", soft_wrap=True)
+        options = task_options(factory)
+        if options:
+            console.print(f"  {'':24s} -T {options}", soft_wrap=True, markup=False)
+
+
+def task_summary(doc: str | None) -> str:
+    """A task's first docstring line for users: no reST backticks, no pointers to the source."""
+    import re
+
+    first = (doc or "").strip().splitlines()[0] if (doc or "").strip() else ""
+    first = re.sub(r"\s*\([^()]*module docstring[^()]*\)", "", first)
+    first = first.replace("``", "'")
+    return first.strip()
+
+
+def task_options(factory: Any) -> str:
+    """The task's own options (beyond the shared ones) with what each accepts."""
+    from typing import Literal, get_args, get_origin
+
+    from alignlab.benchmarks._args import task_hints
+
+    shared = {"variant", "data_dir", "split", "limit", "seed", "intervention"}
+    words = {bool: "true/false", int: "integer", float: "number", str: "text"}
+    parts = []
+    for name, hint in task_hints(factory).items():
+        if name in shared:
+            continue
+        options = [a for a in get_args(hint) if a is not type(None)] or [hint]
+        main = options[0] if len(options) == 1 else hint
+        if get_origin(main) is Literal:
+            parts.append(f"{name}={'|'.join(str(a) for a in get_args(main))}")
+        else:
+            parts.append(f"{name}=<{words.get(main, 'value')}>")
+    return "  ".join(parts)
 
 
 @app.command("interventions")
@@ -465,7 +615,13 @@ results_cli.register(app)
 
 def main() -> None:  # pragma: no cover - entry for python -m
     os.environ.setdefault("INSPECT_LOG_FORMAT", "eval")
-    app()
+    try:
+        app()
+    except BrokenPipeError:
+        # `alignlab ... | head`: the reader left. Say nothing more, as other commands do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(141) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
-import re
 import socket
 import warnings
 from collections.abc import Callable, Mapping
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from alignlab.benchmarks import TaskSpec, build_task, resolve_suite
+from alignlab.benchmarks import TaskSpec, build_task, resolve_suite, route_args
 from alignlab.errors import AlignlabError, ModelError, UnknownTaskError
 from alignlab.models.bundled import DEFAULT_MODEL, resolve_gguf
 from alignlab.runcache import default_log_dir
@@ -31,6 +31,8 @@ _URL_ENV = {
 }
 # The role the bundled tasks ask for a second model by (``judge="grader"``).
 GRADER_ROLE = "grader"
+# What ``alignlab eval`` runs with neither --suite nor --task.
+DEFAULT_SUITE = "quick"
 # How a main model points at a running server (role models have no --model-base-url).
 _BASE_URL_FIX = "point --model-base-url at a running one"
 
@@ -47,15 +49,18 @@ class EvalOutcome:
 
 
 def task_specs(suite: str | None, tasks: list[str] | None) -> list[TaskSpec]:
-    """The tasks a command line asks for: a suite, named tasks, or both."""
+    """The tasks a command line asks for: a suite, named tasks, or both (the ``quick`` suite
+    when neither); a task asked for twice, by the suite and by name, runs once."""
     specs: list[TaskSpec] = []
     if suite:
         specs.extend(resolve_suite(suite).tasks)
     for name in tasks or []:
         # ``alignlab/<task>`` is how Inspect names an alignlab task; here it is ``<task>``.
-        specs.append(TaskSpec(name.removeprefix("alignlab/")))
+        spec = TaskSpec(name.removeprefix("alignlab/"))
+        if spec not in specs:
+            specs.append(spec)
     if not specs:
-        specs.extend(resolve_suite("quick").tasks)
+        specs.extend(resolve_suite(DEFAULT_SUITE).tasks)
     return specs
 
 
@@ -203,10 +208,9 @@ def _load_model(
     except ModelError:
         raise
     except Exception as ex:
-        message = re.sub(r"\[/?bold\]", "", str(ex)).strip()
         raise ModelError(
-            f"Cannot use model '{model}': {message}. Run `alignlab models` for the model strings "
-            "alignlab understands."
+            f"Cannot use model '{model}': {plain_message(ex)} Run `alignlab models` for the "
+            "model strings alignlab understands."
         ) from None
 
 
@@ -221,6 +225,20 @@ def _load_pool(model: str, base_url: str, model_args: dict[str, Any]) -> Any:
         check_server(url)
     pooled, _ = pool_route(model, base_url, model_args)
     return get_model(pooled, **model_args)
+
+
+def plain_message(ex: BaseException) -> str:
+    """An Inspect error as one plain sentence: Rich markup read (not shown), blank lines and
+    Inspect's ``ERROR:`` prefix dropped, ending in exactly one full stop."""
+    from rich.errors import MarkupError
+    from rich.text import Text
+
+    text = str(ex)
+    with contextlib.suppress(MarkupError):
+        text = Text.from_markup(text).plain
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    text = " ".join(lines).removeprefix("ERROR:").strip()
+    return text.rstrip(".") + "."
 
 
 def _server_fix(model: str, role: str | None) -> str:
@@ -251,7 +269,7 @@ def unbound_grader_warning(
     """
     if GRADER_ROLE in model_roles:
         return None
-    names = [s.name for s in specs if {**s.args, **overrides}.get("judge") == GRADER_ROLE]
+    names = [s.name for s in specs if _judge_of(s, overrides) == GRADER_ROLE]
     if not names:
         return None
     return (
@@ -259,6 +277,16 @@ def unbound_grader_warning(
         f"model is bound, so the model under test grades itself; bind one with "
         f"--model-role {GRADER_ROLE}=MODEL."
     )
+
+
+def _judge_of(spec: TaskSpec, overrides: Mapping[str, Any]) -> Any:
+    """The ``judge`` a task runs with: the command line's reaches only tasks that take one."""
+    from alignlab.benchmarks import all_tasks
+    from alignlab.benchmarks._args import task_hints
+
+    factory = all_tasks().get(spec.name)
+    takes = factory is None or "judge" in task_hints(factory)
+    return {**spec.args, **(overrides if takes else {})}.get("judge")
 
 
 def _warn(message: str) -> None:
@@ -366,9 +394,11 @@ def run_eval(
         overrides["seed"] = seed
     built: list[Any] = []
     skipped: list[str] = []
+    internal = [spec for spec in specs if not is_external(spec.name)]
+    shares = iter(route_args(internal, overrides, refuse_unused=len(internal) == len(specs)))
     for spec in specs:
         if not is_external(spec.name):
-            built.append(build_task(spec, overrides))
+            built.append(build_task(spec, next(shares)))
             continue
         task, reason = build_external_task(spec, overrides)
         if reason is not None:
@@ -405,7 +435,7 @@ def run_eval(
             **kwargs,
         )
     except PrerequisiteError as ex:
-        raise AlignlabError(re.sub(r"\[/?bold\]", "", str(ex))) from None
+        raise AlignlabError(plain_message(ex)) from None
     _index([log.location for log in logs], warn or _warn)
     return EvalOutcome(
         success=success,

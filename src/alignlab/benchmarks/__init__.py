@@ -164,18 +164,39 @@ def resolve_suite(name: str) -> Suite:
         ) from None
 
 
+def route_args(
+    specs: list[TaskSpec], overrides: Mapping[str, Any], refuse_unused: bool = True
+) -> list[dict[str, Any]]:
+    """Each spec's share of the command line's task arguments, checked against its signature.
+
+    A key goes to the tasks that take it (``--suite pluralism -T judge=grader``
+    reaches ``pluralism_overton`` only) and is refused when none does; a value
+    of the wrong type or outside a ``Literal`` is refused before anything runs.
+
+    Raises:
+        UnknownTaskError: an unknown task, a key no task takes, or a bad value.
+    """
+    from alignlab.benchmarks._args import route
+
+    return route([(s.name, _factory(s.name)) for s in specs], overrides, refuse_unused)
+
+
+def _factory(name: str) -> Callable[..., Task]:
+    factory = all_tasks().get(name)
+    if factory is None:
+        raise UnknownTaskError(
+            f"Unknown task '{name}'. Known tasks: {', '.join(all_tasks())} (see `alignlab suites`)."
+        )
+    return factory
+
+
 def build_task(spec: TaskSpec, overrides: dict[str, Any] | None = None) -> Task:
     """Instantiate a registered task; ``overrides`` (from the command line) win over the suite.
 
     Raises:
         UnknownTaskError: the task is not registered, or refuses its arguments.
     """
-    factory = all_tasks().get(spec.name)
-    if factory is None:
-        raise UnknownTaskError(
-            f"Unknown task '{spec.name}'. Known tasks: {', '.join(all_tasks())} "
-            "(see `alignlab suites`)."
-        )
+    factory = _factory(spec.name)
     args = {**spec.args, **(overrides or {})}
     try:
         return factory(**args)

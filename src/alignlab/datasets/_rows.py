@@ -250,6 +250,10 @@ def read_json(file: Path) -> Any:
         return json.loads(file.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as ex:
         raise DatasetError(file, f"not valid JSON: {ex.msg}", line=ex.lineno) from ex
+    except UnicodeDecodeError as ex:
+        raise DatasetError(file, f"is not UTF-8 text ({ex}); save it as UTF-8") from ex
+    except OSError as ex:
+        raise DatasetError(file, f"cannot be read: {ex}") from ex
 
 
 def read_string_map(file: Path, expected: str) -> dict[str, str]:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from alignlab.benchmarks import Benchmark, benchmarks
+from alignlab.report import degenerate
 from alignlab.report.html import ExtraSection, Group, write_report
 from alignlab.report.logs import Logs, RunLog, load_logs
 from alignlab.report.results import MetricResult
@@ -42,6 +43,8 @@ class BuiltReport:
     path: Path
     results: list[MetricResult]
     warnings: list[str]
+    degenerate: list[str] = field(default_factory=list)
+    """One line per degenerate run (also at the top of the page)."""
 
 
 def build_report(log_dir: str | Path, output: str | Path) -> BuiltReport:
@@ -54,7 +57,7 @@ def build_report(log_dir: str | Path, output: str | Path) -> BuiltReport:
         LogError: the directory is missing or holds no logs.
     """
     logs = load_logs(log_dir)
-    warnings = _log_warnings(logs)
+    warnings = list(logs.warnings)  # one line per unreadable log
     groups: list[tuple[tuple[int, str], Group]] = []
     for bench in benchmarks():
         if bench.analysis is None:
@@ -82,7 +85,8 @@ def build_report(log_dir: str | Path, output: str | Path) -> BuiltReport:
     if any("smollm2" in r.model for r in results):
         notes.append(BUNDLED_NOTE)
     path = write_report((), output, notes=notes, groups=ordered, warnings=warnings)
-    return BuiltReport(path=path, results=results, warnings=warnings)
+    degenerate = [line for g in ordered for line in g.degenerate]
+    return BuiltReport(path=path, results=results, warnings=warnings, degenerate=degenerate)
 
 
 def _aspects_group(results: list[MetricResult]) -> Group | None:
@@ -99,15 +103,6 @@ def _aspects_group(results: list[MetricResult]) -> Group | None:
     return Group(name="aspects", title="Trust aspects", sections=made)
 
 
-def _log_warnings(logs: Logs) -> list[str]:
-    """The loader's warnings, led by a count of the unreadable logs."""
-    warnings = list(logs.warnings)
-    unreadable = sum(w.startswith("skipped unreadable log") for w in warnings)
-    if unreadable == 1:
-        warnings.insert(0, "1 log could not be read and was skipped")
-    return warnings
-
-
 def _family_group(bench: Benchmark, runs: list[RunLog]) -> Group:
     """One registered family's rows and sections; a failure becomes the group's warning."""
     rows: list[MetricResult] = []
@@ -122,8 +117,11 @@ def _family_group(bench: Benchmark, runs: list[RunLog]) -> Group:
         make_warnings = getattr(module, "report_warnings", None)
         if make_warnings is not None:
             problems.extend(make_warnings(runs))
+    except BrokenPipeError:
+        raise  # the terminal's reader left: not a fault of the analysis, not for the page
     except Exception as ex:  # keep the rest of the report
         problems.append(f"{bench.name} analysis failed: {type(ex).__name__}: {ex}")
+    degenerate, degenerate_logs = _degenerate_runs(runs)
     return Group(
         name=bench.name,
         title=bench.title,
@@ -131,7 +129,24 @@ def _family_group(bench: Benchmark, runs: list[RunLog]) -> Group:
         sections=sections,
         warnings=problems,
         headline=bench.headline,
+        degenerate=degenerate,
+        degenerate_logs=degenerate_logs,
     )
+
+
+def _degenerate_runs(runs: Sequence[RunLog]) -> tuple[list[str], frozenset[str]]:
+    """One line per degenerate run, and those runs' log files."""
+    lines: list[str] = []
+    files: set[str] = set()
+    for run in runs:
+        try:
+            line = degenerate.check_run(run)
+        except Exception:  # an odd log: the analysis has had its say on it
+            continue
+        if line is not None:
+            lines.append(line)
+            files.add(str(run.path))
+    return lines, frozenset(files)
 
 
 # --- tasks of no family ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 
 def num(x: float | None) -> str:
@@ -28,6 +29,15 @@ def interval(low: float | None, high: float | None) -> str:
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
         return "n/a"
     return f"[{num(low)}, {num(high)}]"
+
+
+def result_interval(result: Any) -> str:
+    """A result's 95% CI as :func:`interval` writes it, with ``degenerate`` after a zero-width
+    interval over several units (constant answers or too few clusters: not a precise number)."""
+    shown = interval(result.ci_low, result.ci_high)
+    if getattr(result, "degenerate_interval", False):
+        shown += " degenerate"
+    return shown
 
 
 def text(x: str | float | None) -> str:

@@ -99,6 +99,10 @@ class Group:
     sections: Sequence[Section | ExtraSection] = ()
     warnings: Sequence[str] = ()
     headline: tuple[str | None, str] | None = None
+    degenerate: Sequence[str] = ()
+    """One line per degenerate run (see :mod:`alignlab.report.degenerate`)."""
+    degenerate_logs: frozenset[str] = frozenset()
+    """The log files of those runs: their rows are greyed and never coloured."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ class _Row:
     extra: str
     intervention: str
     data: str
+    degenerate: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,7 @@ class _GroupView:
     warnings: list[str]
     n_rows: int
     n_near_chance: int
+    degenerate: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -181,6 +187,7 @@ class _Page:
     profile_chart: _Chart | None = None
     profile_svg: ProfileChart | None = None
     loose: list[_Part] = field(default_factory=list)
+    degenerate: list[str] = field(default_factory=list)
 
 
 def render_report(
@@ -242,8 +249,9 @@ def render_report(
             page.loose.append(_part(extra))
     for group in all_groups:
         sections = [*group.sections, *attached.get(group.name, [])]
-        if group.results or sections or group.warnings:
+        if group.results or sections or group.warnings or group.degenerate:
             page.groups.append(_group_view(group, sections, models, colours))
+        page.degenerate.extend(group.degenerate)
     lines = [
         (group, model, headline_rows(group, model))
         for model in models
@@ -353,6 +361,7 @@ def _profile_table(lines: list[tuple[Group, list[MetricResult]]]) -> Table:
     row_css: list[str] = []
     for group, found in lines:
         for r in found:
+            degenerate = _from_degenerate(r, group.degenerate_logs)
             label = group.title if r.intervention == "none" else f"{group.title} + {r.intervention}"
             where = r.task if r.subset in ("", r.task) else f"{r.task} · {r.subset}"
             rows.append(
@@ -362,18 +371,21 @@ def _profile_table(lines: list[tuple[Group, list[MetricResult]]]) -> Table:
                     r.metric_label,
                     Styled(
                         fmt.num(r.value),
-                        css=f"value {_value_class(r)}".strip(),
-                        note="≈ chance" if r.ci_includes_chance else "",
+                        css="value" if degenerate else f"value {_value_class(r)}".strip(),
+                        note="degenerate run"
+                        if degenerate
+                        else ("≈ chance" if r.ci_includes_chance else ""),
                         note_css="near-chance-mark",
                         note_title=_CHANCE_TITLE,
                     ),
-                    fmt.interval(r.ci_low, r.ci_high),
+                    fmt.result_interval(r),
                     fmt.num(r.chance),
                     r.n,
                     _data_cell(r.data),
                 )
             )
-            row_css.append("profile-line near-chance" if r.ci_includes_chance else "profile-line")
+            css = "profile-line near-chance" if r.ci_includes_chance else "profile-line"
+            row_css.append(css + (" degenerate" if degenerate else ""))
     return Table.of(_PROFILE_COLUMNS, rows, numeric=(3, 4, 5, 6), css="profile", row_css=row_css)
 
 
@@ -440,7 +452,13 @@ def _group_view(
     colours: dict[str, str],
 ) -> _GroupView:
     tasks = [
-        _task_section(task, [r for r in group.results if r.task == task], models, colours)
+        _task_section(
+            task,
+            [r for r in group.results if r.task == task],
+            models,
+            colours,
+            group.degenerate_logs,
+        )
         for task in _unique(r.task for r in group.results)
     ]
     return _GroupView(
@@ -452,6 +470,7 @@ def _group_view(
         warnings=list(group.warnings),
         n_rows=sum(t.n_rows for t in tasks),
         n_near_chance=sum(t.n_near_chance for t in tasks),
+        degenerate=list(group.degenerate),
     )
 
 
@@ -466,7 +485,11 @@ def _slug(text: str) -> str:
 
 
 def _task_section(
-    task: str, results: list[MetricResult], models: list[str], colours: dict[str, str]
+    task: str,
+    results: list[MetricResult],
+    models: list[str],
+    colours: dict[str, str],
+    degenerate_logs: frozenset[str] = frozenset(),
 ) -> _TaskSection:
     metrics = _unique(r.metric for r in results)
     subsets = _unique(r.subset for r in results)
@@ -474,7 +497,7 @@ def _task_section(
         results,
         key=lambda r: (metrics.index(r.metric), subsets.index(r.subset), models.index(r.model)),
     )
-    rows = [_row(r) for r in order]
+    rows = [_row(r, _from_degenerate(r, degenerate_logs)) for r in order]
     charts = []
     spread_groups: list[list[MetricResult]] = []
     spread_charts = []
@@ -512,26 +535,27 @@ def _task_section(
 
 
 def _value_class(r: MetricResult) -> str:
-    """``above``: the CI lies on the good side of chance; ``below``: on the wrong side."""
-    if r.chance is not None and _finite(r.ci_low, r.ci_high):
-        # "above" = better than chance, "below" = worse, whichever way the metric runs.
-        if r.ci_low > r.chance:
-            return "above" if r.higher_is_better else "below"
-        if r.ci_high < r.chance:
-            return "below" if r.higher_is_better else "above"
-    return ""
+    """``above`` (green): the CI beats chance and the majority baseline on the metric's good
+    side; ``below`` (amber): it lies on the wrong side of chance (see ``MetricResult.verdict``)."""
+    return {"better": "above", "worse": "below"}.get(r.verdict, "")
 
 
-def _row(r: MetricResult) -> _Row:
+def _from_degenerate(r: MetricResult, logs: frozenset[str]) -> bool:
+    """Whether a row comes from a degenerate run (a row over several logs lists them all)."""
+    return bool(logs) and any(f.strip() in logs for f in r.log_file.split(","))
+
+
+def _row(r: MetricResult, degenerate: bool = False) -> _Row:
     return _Row(
+        degenerate=degenerate,
         model=r.model,
         subset=r.subset,
         metric=r.metric_label,
         variant=r.variant,
         calibration=r.calibration,
         value=fmt.num(r.value),
-        value_class=_value_class(r),
-        ci=fmt.interval(r.ci_low, r.ci_high),
+        value_class="" if degenerate else _value_class(r),
+        ci=fmt.result_interval(r),
         n=str(r.n),
         unparsed=fmt.pct(r.unparsed_rate),
         # Unparsed answers count as wrong, so a high rate drags the score down
@@ -601,7 +625,16 @@ def _summary_table(rows: list[_Row]) -> Table:
         cells,
         numeric=(5, 6, 7, 8, 9, 10),
         css="summary",
-        row_css=["result near-chance" if r.near_chance else "result" for r in rows],
+        row_css=[
+            " ".join(
+                [
+                    "result",
+                    *(["near-chance"] if r.near_chance else []),
+                    *(["degenerate"] if r.degenerate else []),
+                ]
+            )
+            for r in rows
+        ],
     )
 
 

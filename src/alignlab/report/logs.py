@@ -171,11 +171,11 @@ def load_logs(log_dir: str | Path) -> Logs:
     """Read every log header under ``log_dir`` once and choose the runs to report.
 
     A log that cannot be read (a truncated file from a killed run) is skipped
-    and named in :attr:`Logs.warnings`. Results are cached per set of files
+    and named in :attr:`Logs.warnings`, one line per file. Results are cached per set of files
     (path, size, modification time), so several analyses share one read.
 
     Raises:
-        LogError: the directory is missing or holds no logs.
+        LogError: the directory is missing, holds no logs, or none of them can be read.
     """
     files = find_logs(log_dir)
     signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
@@ -192,10 +192,13 @@ def _load_cached(root: Path, signature: Sequence[tuple[str, int, int]]) -> Logs:
         try:
             header = read_eval_log(name, header_only=True)
         except Exception as ex:  # a truncated file from a killed run
-            warnings.append(f"skipped unreadable log {name}: {type(ex).__name__}: {ex}")
+            first = (str(ex).strip().splitlines() or [""])[0]
+            warnings.append(f"skipped unreadable log {name} ({type(ex).__name__}: {first})")
             continue
         candidates.append(RunLog(Path(name), header))
-    unreadable = len(warnings)
-    if unreadable > 1:
-        warnings.insert(0, f"{unreadable} logs could not be read and were skipped")
+    if not candidates:
+        raise LogError(
+            f"No readable Inspect log in {root}; nothing was written. "
+            + "; ".join(w.removeprefix("skipped unreadable log ") for w in warnings)
+        )
     return Logs(root, tuple(choose(candidates)), tuple(warnings))

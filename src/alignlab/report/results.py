@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,8 +53,60 @@ class MetricResult:
 
     @property
     def ci_includes_chance(self) -> bool:
-        """True when the confidence interval does not exclude the chance baseline."""
+        """True when the confidence interval does not exclude the chance baseline.
+
+        A zero-width interval (see :attr:`degenerate_interval`) counts as
+        including it: it says nothing about precision.
+        """
+        if self.degenerate_interval:
+            return self.chance is not None
         return self.chance is not None and self.ci_low <= self.chance <= self.ci_high
+
+    @property
+    def degenerate_interval(self) -> bool:
+        """A zero-width interval over more than one unit: every resample gave the same value.
+
+        That comes from constant answers (every item answered alike, F1 0.000
+        [0.000, 0.000]) or from too few clusters to resample, never from a
+        precise measurement, so it is shown as degenerate, not as a tight CI.
+        """
+        return (
+            self.n > 1
+            and math.isfinite(self.ci_low)
+            and math.isfinite(self.ci_high)
+            and self.ci_low == self.ci_high
+        )
+
+    @property
+    def verdict(self) -> str:
+        """``better``, ``worse`` or ``""``: how the 95% CI sits against the baselines.
+
+        ``better`` (shown green) only when the CI excludes chance *and* the
+        majority baseline, on the metric's good side; ``worse`` (amber) when it
+        lies wholly on the wrong side of chance; otherwise nothing. A
+        degenerate interval is never either. A metric with neither baseline
+        is never coloured: there is nothing to beat.
+        """
+        if self.degenerate_interval or not (
+            math.isfinite(self.ci_low) and math.isfinite(self.ci_high)
+        ):
+            return ""
+        baselines = [b for b in (self.chance, self.majority) if b is not None and math.isfinite(b)]
+        if not baselines:
+            return ""
+        sign = 1.0 if self.higher_is_better else -1.0
+        # On the good side: the CI's near end beats the hardest baseline.
+        near = self.ci_low if self.higher_is_better else self.ci_high
+        if all(sign * (near - b) > 0 for b in baselines):
+            return "better"
+        far = self.ci_high if self.higher_is_better else self.ci_low
+        if (
+            self.chance is not None
+            and math.isfinite(self.chance)
+            and sign * (far - self.chance) < 0
+        ):
+            return "worse"
+        return ""
 
 
 def model_label(log: Any) -> str:

@@ -39,6 +39,11 @@ from alignlab.metrics import (
 )
 from alignlab.scorers.forced_choice import group_exact_match, log_odds_auc, unparsed_rate
 
+# Fewest contrast groups a cluster bootstrap resamples: over 2 or 3 groups every resample
+# draws nearly the same groups and the interval collapses to a point ([0.5, 0.5] where the
+# items give [0.25, 0.75]), so below this the accuracy interval is over items.
+MIN_CLUSTERS = 10
+
 N_RESAMPLES = 2000
 """Bootstrap resamples of every forced-choice CI (the report's and the log's)."""
 SEED = 0
@@ -118,7 +123,7 @@ def choice_numbers(
         calibrations.append(("contextual", calibrated))
     for calibration, correct in calibrations:
         values = np.asarray(correct, dtype=float)
-        if groups is None:
+        if groups is None or len(set(groups)) < MIN_CLUSTERS:
             low, high = bootstrap_ci(values, n_resamples=n_resamples, seed=seed)
         else:
             low, high = grouped_bootstrap_ci(values, groups, n_resamples=n_resamples, seed=seed)
@@ -128,6 +133,8 @@ def choice_numbers(
             g_low, g_high = bootstrap_ci(per_group, n_resamples=n_resamples, seed=seed)
             _put(out, f"exact_match.{calibration}", float(np.mean(per_group)), g_low, g_high)
             out["exact_match.n"] = float(len(per_group))
+    if groups is not None and len(set(groups)) < MIN_CLUSTERS:
+        out["accuracy.ci_over_items"] = 1.0  # too few groups to resample: items instead
     if groups is not None:
         out["exact_match.majority"] = majority_grouped_exact_match(labels, groups)
     odds = [(u.log_odds, u.label) for u in units if u.log_odds is not None]

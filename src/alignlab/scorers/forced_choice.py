@@ -338,6 +338,24 @@ def chosen_index(record: dict[str, Any]) -> int | None:
     return None if parsed is None else int(parsed)
 
 
+def calibrated_prediction(
+    logprobs: Sequence[float], floored: Sequence[bool], cf_logprobs: Sequence[float]
+) -> int | None:
+    """The contextually calibrated choice, a floored choice treated as the uncalibrated
+    prediction treats it: as never listed (minus infinity), not as its floor value.
+
+    A floor is only an upper bound on a choice the model did not list; dividing
+    it by a small content-free probability could make it win after calibration
+    although it lost before, the same answer read two ways. The calibrated
+    log-probabilities the log keeps (and the calibrated log-odds of the AUC)
+    still use the floor value, which keeps them finite.
+    """
+    if all(floored):
+        return None
+    masked = [-math.inf if f else lp for lp, f in zip(logprobs, floored, strict=True)]
+    return int(np.argmax(calibrated_log_probs([masked], cf_logprobs)[0]))
+
+
 @metric
 def unparsed_rate() -> Metric:
     """Share of items whose answer could not be read (scored as wrong)."""
@@ -452,7 +470,7 @@ def forced_choice_scorer(calibration: Calibration = "none") -> Scorer:
             cf = record.get("cf_logprobs")
             if cf is not None and pred_raw is not None:
                 calibrated = calibrated_log_probs([logprobs], cf)[0]
-                pred_cal = int(np.argmax(calibrated))
+                pred_cal = calibrated_prediction(logprobs, floored, cf)
                 calibrated_available = True
                 meta["cf_logprobs"] = cf
                 meta["logprobs_calibrated"] = [float(x) for x in calibrated]

@@ -308,7 +308,9 @@ def _utility_blocks(u: UtilityAnalysis) -> list[Block]:
             f"{num(_mean(m.same_outcome))} over {len(m.same_outcome)} pairs",
         ),
         ("same letter in both orders (position bias)", num(m.same_letter_rate)),
-        ("share of answers on letter A", num(u.letter_a_rate)),
+        # The mean probability on "A" (log-prob scoring reads a probability, not an answer);
+        # under generation each probability is 0 or 1 and this is the share of answers.
+        ("mean probability on letter A (0.5 without position bias)", num(u.letter_a_rate)),
         ("Kendall tau, half of the pairs vs all", num(m.convergence_tau)),
     ]
     blocks: list[Block] = [
@@ -356,12 +358,26 @@ def _utility_blocks(u: UtilityAnalysis) -> list[Block]:
         if rates:
             blocks.append(
                 Table.of(
-                    ("1 unit of", "is worth N units of", "N"),
-                    [(y, x, num(n)) for x, y, n in rates],
+                    ("1 unit of", "is worth N units of", "N", "note"),
+                    [(y, x, num(n), rate_note(n)) for x, y, n in rates],
                     numeric=(2,),
                 )
             )
     return blocks
+
+
+# Exchange rates beyond this factor (either way) come from a slope near zero, not a preference.
+IMPLAUSIBLE_RATE = 1e6
+
+
+def rate_note(rate: float) -> str:
+    """Why an exchange rate is not a finding, or "" (no interval is computed for the rates:
+    read them as point estimates of a fit, flagged when their size is implausible)."""
+    if not math.isfinite(rate) or rate <= 0:
+        return "not estimable"
+    if rate > IMPLAUSIBLE_RATE or rate < 1 / IMPLAUSIBLE_RATE:
+        return "implausible magnitude: the fitted slope is near zero; not a finding"
+    return "point estimate, no CI"
 
 
 def _mean(units: Sequence[float]) -> float:

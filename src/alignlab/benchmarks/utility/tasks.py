@@ -385,7 +385,8 @@ def _softmax2(logprobs: Sequence[float]) -> tuple[float, float]:
 
 @metric
 def letter_a_rate() -> Metric:
-    """Share of answers (probability mass under log-prob scoring) on the letter A.
+    """Mean probability on the letter A: under generation (probability 0 or 1 per answer) the
+    share of answers on A, under log-prob scoring the mean P(A), not a share of answers.
 
     Every pair is asked in both orders, so a model without position bias
     scores 0.5 whatever its preferences.
