@@ -1,4 +1,4 @@
-"""The bundled training data: its size, and that it shares no scenario with any bundled eval item."""
+"""The bundled training data: its size, and that it shares no scenario with bundled eval items."""
 
 from __future__ import annotations
 

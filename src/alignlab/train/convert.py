@@ -1,4 +1,4 @@
-"""GGUF <-> Hugging Face checkpoints: the bundled model made trainable, trained models made runnable.
+"""GGUF <-> Hugging Face checkpoints: the bundled model made trainable, trained ones runnable.
 
 * :func:`bundled_checkpoint` loads the bundled SmolLM2 GGUF with transformers'
   GGUF loader (dequantised to float32 on the CPU) and saves it once as a plain
@@ -117,7 +117,7 @@ def read_source(checkpoint: Path) -> dict[str, Any] | None:
 
 
 def _llama_permute(weights: np.ndarray, n_head: int) -> np.ndarray:
-    """llama.cpp's row order for query/key weights (``convert_hf_to_gguf.py``, LlamaModel.permute)."""
+    """llama.cpp's query/key row order (``convert_hf_to_gguf.py``, ``LlamaModel.permute``)."""
     return (
         weights.reshape(n_head, 2, weights.shape[0] // n_head // 2, *weights.shape[1:])
         .swapaxes(1, 2)
