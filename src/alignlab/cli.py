@@ -432,6 +432,15 @@ def interventions_command() -> None:
     )
 
 
+def _register_training() -> None:
+    from alignlab.train.cli import align_command
+
+    app.command("align")(align_command)
+
+
+_register_training()
+
+
 def main() -> None:  # pragma: no cover - entry for python -m
     os.environ.setdefault("INSPECT_LOG_FORMAT", "eval")
     app()
