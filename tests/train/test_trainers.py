@@ -1,4 +1,4 @@
-"""Every recipe runs a few TRL steps on the bundled model; the loss moves and the checkpoint reloads."""
+"""Each recipe runs a few TRL steps on the bundled model; the loss moves, the checkpoint reloads."""
 
 from __future__ import annotations
 
