@@ -433,9 +433,10 @@ def interventions_command() -> None:
 
 
 def _register_training() -> None:
-    from alignlab.train.cli import align_command
+    from alignlab.train.cli import align_command, data_app
 
     app.command("align")(align_command)
+    app.add_typer(data_app, name="data")
 
 
 _register_training()

@@ -56,3 +56,77 @@ def align_command(
     if outcome.gguf:
         console.print(f"GGUF: {outcome.gguf} (alignlab eval --model alignlab/{outcome.gguf})")
     console.print(f"Report: {outcome.report}")
+
+
+data_app = typer.Typer(
+    help="Preference and SFT data for `alignlab align`: make sets, inspect them.",
+    no_args_is_help=True,
+)
+
+
+@data_app.command("from-eval")
+def data_from_eval(
+    logs: Annotated[list[Path], typer.Argument(help="alignlab .eval logs run with -T split=train")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="JSONL file to write")],
+) -> None:
+    """Pairs from the items a model got wrong: gold answer chosen, the model's answer rejected."""
+    from alignlab.train.preference import pairs_from_eval, write_jsonl
+
+    try:
+        records = [r for log in logs for r in pairs_from_eval(log)]
+    except AlignlabError as ex:
+        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    write_jsonl(records, out)
+    console.print(f"Wrote {len(records)} pairs to {out}")
+
+
+@data_app.command("cpo")
+def data_cpo(
+    responses: Annotated[
+        Path, typer.Argument(help='JSONL: {"prompt", "responses": [{"text", "ratings": {...}}]}')
+    ],
+    condition: Annotated[
+        list[str],
+        typer.Option(help="Condition as objective=value,... (repeatable), e.g. helpfulness=5"),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="JSONL file to write")],
+) -> None:
+    """CPO-conditioned DPO pairs (preference tokens in the prompt; Guo et al. 2024's rule)."""
+    from alignlab.datasets._rows import read_jsonl
+    from alignlab.train.preference import cpo_pairs, write_jsonl
+
+    try:
+        conditions = []
+        for text in condition:
+            parsed: dict[str, int] = {}
+            for part in text.split(","):
+                name, _, value = part.partition("=")
+                if not value.strip().isdigit():
+                    raise AlignlabError(f"--condition '{text}': write objective=integer,...")
+                parsed[name.strip()] = int(value)
+            conditions.append(parsed)
+        records = []
+        for line, row in read_jsonl(responses):
+            if not isinstance(row.get("responses"), list) or "prompt" not in row:
+                raise AlignlabError(f"{responses}:{line}: needs 'prompt' and a 'responses' list")
+            records.extend(cpo_pairs(str(row["prompt"]), row["responses"], conditions))
+    except AlignlabError as ex:
+        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    write_jsonl(records, out)
+    console.print(f"Wrote {len(records)} pairs to {out}")
+
+
+@data_app.command("inspect")
+def data_inspect(file: Annotated[Path, typer.Argument(help="JSONL, CSV or Parquet set")]) -> None:
+    """Summarise a set: counts, sources, lengths, label balance."""
+    from alignlab.train.preference import summarise
+
+    try:
+        summary = summarise(file)
+    except AlignlabError as ex:
+        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    for key, value in summary.items():
+        console.print(f"{key:18s} {value}", soft_wrap=True)
