@@ -156,7 +156,7 @@ def _common_args(recipe: Recipe, out: Path) -> dict[str, Any]:
         "seed": t.seed,
         "dataloader_num_workers": 0,
         "lr_scheduler_type": "constant_with_warmup",
-        "warmup_steps": 0,
+        "warmup_steps": 2,
         # TRL turns gradient checkpointing on by default: with LoRA on the top layers it makes
         # the backward pass run through every layer again, several times the cost on a CPU.
         "gradient_checkpointing": False,
