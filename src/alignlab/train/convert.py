@@ -2,8 +2,8 @@
 
 * :func:`bundled_checkpoint` loads the bundled SmolLM2 GGUF with transformers'
   GGUF loader (dequantised to float32 on the CPU) and saves it once as a plain
-  Hugging Face checkpoint in the alignlab cache (``ALIGNLAB_CACHE``, default
-  ``~/.cache/alignlab``); later calls return the cached folder.
+  Hugging Face checkpoint in the alignlab cache (:func:`cache_dir`); later calls
+  return the cached folder.
 * :func:`export_gguf` writes a trained Llama-architecture checkpoint back to a
   GGUF file that llama.cpp (``alignlab eval --model alignlab/<file>.gguf``)
   runs. It keeps the metadata and tokenizer of the GGUF the model came from
@@ -34,9 +34,13 @@ GGUF_TYPES = ("f32", "f16", "q8_0")
 
 
 def cache_dir() -> Path:
-    """alignlab's cache folder (``ALIGNLAB_CACHE`` or ``~/.cache/alignlab``)."""
-    root = os.environ.get("ALIGNLAB_CACHE")
-    return Path(root).expanduser() if root else Path.home() / ".cache" / "alignlab"
+    """alignlab's cache folder: ``$ALIGNLAB_CACHE_DIR``, else ``$XDG_CACHE_HOME/alignlab``
+    (``~/.cache/alignlab``), as :func:`alignlab.models.bundled.cache_dir` on main."""
+    explicit = os.environ.get("ALIGNLAB_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "alignlab"
 
 
 def bundled_checkpoint() -> Path:
