@@ -4,7 +4,7 @@
 (one ``*_train.csv`` per subset), so :func:`alignlab.benchmarks.ethics.data.load_ethics`
 reads it with ``data_dir=ALIGN_DATA_DIR, split="train"`` and the ETHICS task
 templates render it exactly as the evaluation asks. None of its scenarios
-appears among the bundled evaluation items (``tests/train/test_ethics_data.py``
+appears among the bundled evaluation items (``tests/train/test_training_items.py``
 checks the normalised texts and near-copies). See ``data/ethics/CARD.md``.
 """
 
