@@ -613,6 +613,16 @@ from alignlab import results_cli  # noqa: E402
 results_cli.register(app)
 
 
+def _register_training() -> None:
+    from alignlab.train.cli import align_command, data_app
+
+    app.command("align")(align_command)
+    app.add_typer(data_app, name="data")
+
+
+_register_training()
+
+
 def main() -> None:  # pragma: no cover - entry for python -m
     os.environ.setdefault("INSPECT_LOG_FORMAT", "eval")
     try:
