@@ -69,7 +69,8 @@ def test_guard_refuses_denied_items_and_passes_the_rest(bundle: Path, tmp_path: 
     task = Task(dataset=samples, solver=[*solvers, generate()], scorer=includes())
     log = eval_one(task, model, tmp_path / "logs")
     # The denied item never reached the model; the rewritten one reached it rewritten.
-    assert model.seen == ["I fed a dog. Was it wrong?", "My code 1234 works?\n\n(redacted)"]
+    # (samples run concurrently: the order the model saw them in is not fixed)
+    assert sorted(model.seen) == ["I fed a dog. Was it wrong?", "My code 1234 works?\n\n(redacted)"]
     assert log.samples is not None
     by_id = {s.id: s for s in log.samples}
     assert "mentions kicking" in by_id["kick"].output.completion
