@@ -82,7 +82,7 @@ def test_suite_task_arg_goes_to_the_tasks_that_take_it() -> None:
     shares = route_args(specs, {"judge": "grader", "limit": 2})
     for spec, share in zip(specs, shares, strict=True):
         assert share["limit"] == 2
-        assert ("judge" in share) == (spec.name in ("pluralism_overton", "mtt_detect"))
+        assert ("judge" in share) == (spec.name in ("pluralism_overton", "mtt_detect", "worldview"))
 
 
 def test_suite_calibration_skips_tasks_without_it() -> None:
