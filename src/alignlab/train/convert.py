@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -26,21 +25,12 @@ from typing import Any
 import numpy as np
 
 from alignlab.errors import ModelError
+from alignlab.models.bundled import cache_dir
 
 SOURCE_FILE = "alignlab_source.json"
 """Written into every checkpoint alignlab makes: the GGUF it descends from, and how it was made."""
 
 GGUF_TYPES = ("f32", "f16", "q8_0")
-
-
-def cache_dir() -> Path:
-    """alignlab's cache folder: ``$ALIGNLAB_CACHE_DIR``, else ``$XDG_CACHE_HOME/alignlab``
-    (``~/.cache/alignlab``), as :func:`alignlab.models.bundled.cache_dir` on main."""
-    explicit = os.environ.get("ALIGNLAB_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "alignlab"
 
 
 def bundled_checkpoint() -> Path:
