@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from inspect_ai.log import read_eval_log
 from typer.testing import CliRunner
 
 from alignlab.cli import app
@@ -188,8 +189,11 @@ def test_runs_cli_adds_old_logs_and_lists_them(indexed: tuple[str, Path], tmp_pa
     assert "indexed 1 run(s)" in added.stderr
     [entry] = json.loads(added.stdout)
     assert entry["task"] == "ethics_commonsense" and entry["metrics"]
-    # Indexed later: the version that wrote the log is not known.
-    assert entry["package_version"] == "unknown"
+    # Indexed later: the version is the one Inspect recorded in the log, if it recorded one
+    # (it does when alignlab is installed as a distribution), never the version indexing it.
+    [log_file] = logs.glob("*.eval")
+    recorded = (read_eval_log(str(log_file), header_only=True).eval.packages or {}).get("alignlab")
+    assert entry["package_version"] == (recorded or "unknown")
     table = _cli("runs", "--index", url, "--task", "commonsense")
     assert "ethics_commonsense" in table.stdout and entry["eval_id"][:10] in table.stdout
     missing = _cli("runs", "--index", url, "--add", str(tmp_path / "nowhere"))
