@@ -183,6 +183,9 @@ def measure(cmd: list[str], env: dict[str, str], settings: argparse.Namespace) -
 def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["HF_HUB_OFFLINE"] = "1"
+    # A user's Python writes bytecode caches; some sandboxes switch that off, which
+    # would make every run recompile alignlab's editable sources (about 1 s).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("INSPECT_LOG_FORMAT", "eval")
     return env
 

@@ -383,7 +383,7 @@ def run_eval(
     from inspect_ai import eval_set
     from inspect_ai._util.error import PrerequisiteError
 
-    from alignlab.models.perf import EVAL_SET_DEFAULTS, preload_entry_points
+    from alignlab.models.perf import eval_set_defaults, preload_entry_points
 
     model = model or DEFAULT_MODEL
     specs = task_specs(suite, tasks)
@@ -416,7 +416,7 @@ def run_eval(
     warning = unbound_grader_warning(specs, overrides, model_roles or {})
     if warning:
         (warn or _warn)(warning)
-    kwargs: dict[str, Any] = dict(EVAL_SET_DEFAULTS)
+    kwargs: dict[str, Any] = eval_set_defaults()
     if seed is not None:
         kwargs["seed"] = seed
     try:

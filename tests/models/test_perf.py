@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import inspect_evals  # noqa: F401 - a pinned dependency: missing, these tests must fail
+import pytest
 
 SCRIPT = textwrap.dedent(
     """
@@ -69,3 +70,13 @@ def test_a_skipped_package_loads_when_a_later_run_needs_it() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {"before": False, "after": True}
+
+
+def test_control_server_off_unless_the_user_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inspect's control server (FastAPI) is off by default and left to Inspect when asked for."""
+    from alignlab.models.perf import CTL_SERVER_ENV, eval_set_defaults
+
+    monkeypatch.delenv(CTL_SERVER_ENV, raising=False)
+    assert eval_set_defaults() == {"ctl_server": False}
+    monkeypatch.setenv(CTL_SERVER_ENV, "true")
+    assert eval_set_defaults() == {}

@@ -1,10 +1,9 @@
 """Run settings chosen by measurement with ``bench/bench_ethics.py`` (see ``bench/README.md``).
 
-``EVAL_SET_DEFAULTS`` holds the keyword arguments worth passing to Inspect's
+:func:`eval_set_defaults` gives the keyword arguments worth passing to Inspect's
 ``eval_set`` for speed or memory; explicit per-call arguments take precedence
-(merge as ``{**EVAL_SET_DEFAULTS, **explicit}``). It is empty on purpose: on
-200 ETHICS-commonsense items (2 cores, in-process, two runs each), none of the
-candidates changed wall time, CPU time or peak RSS beyond run-to-run noise:
+(merge as ``{**eval_set_defaults(), **explicit}``). On 200 ETHICS-commonsense items
+(2 cores, in-process, two runs each) an earlier round measured:
 
 ==========================================  ===========  ===========  =======
 eval_set arguments                           wall s       CPU s        peak MB
@@ -15,10 +14,13 @@ ctl_server=False                             25.7, 24.7   47.7, 46.1   337
 log_realtime=False, ctl_server=False         24.1, 24.2   44.6, 45.0   334
 ==========================================  ===========  ===========  =======
 
-(An earlier round found the same for ``score_display``, ``max_samples`` and
-``log_buffer``.) ``log_realtime=False`` would also turn off live viewing in
-``inspect view`` and ``ctl_server=False`` the ``inspect ctl`` channel, so a
-second at most is not worth either.
+(An earlier round found nothing for ``score_display``, ``max_samples`` and
+``log_buffer`` either.) Since then the governance work installed FastAPI, and
+Inspect's control server (the ``inspect ctl`` channel) imports it at the start of
+every eval: about 0.35 s of a 20 s command. alignlab therefore turns the control
+server off unless ``INSPECT_EVAL_CTL_SERVER`` is set (Inspect's own switch; set it
+to ``true`` to use ``inspect ctl`` with alignlab runs). ``log_realtime`` stays on:
+it is what lets ``inspect view`` follow a running eval.
 
 What did matter is what gets imported: Inspect loads every installed package's
 ``inspect_ai`` entry point at the start of an eval, and inspect-evals' entry
@@ -32,9 +34,18 @@ names an ``inspect_evals/<task>`` loads inspect-evals' entry point as well.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-EVAL_SET_DEFAULTS: dict[str, Any] = {}
+CTL_SERVER_ENV = "INSPECT_EVAL_CTL_SERVER"
+
+
+def eval_set_defaults() -> dict[str, Any]:
+    """Keyword arguments alignlab passes to ``eval_set`` unless the caller gives its own."""
+    if os.environ.get(CTL_SERVER_ENV):
+        return {}  # Inspect reads the user's choice itself
+    return {"ctl_server": False}
+
 
 # Entry-point packages that register only tasks, solvers and scorers (no model
 # providers, hooks or sandboxes). inspect-evals' registry imports every one of its

@@ -49,7 +49,7 @@ class LlamaCppInProcessAPI(ModelAPI):
 
     Model args (``-M key=value``): ``n_ctx`` (default 4096), ``n_threads``
     (default: all cores), ``seed`` (default 0), and for the bundled model
-    ``weights`` (``f16`` by default, a cached re-encoding; ``q4_1`` for the file
+    ``weights`` (``bf16`` by default, a cached re-encoding; ``q4_1`` for the file
     as shipped; see :func:`alignlab.models.bundled.bundled_weights`).
     """
 

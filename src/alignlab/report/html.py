@@ -18,20 +18,22 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import jinja2
 import markupsafe
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
 from alignlab.report import format as fmt
 from alignlab.report.profile import FamilyLine, ProfileChart, profile_chart
 from alignlab.report.results import MetricResult
 from alignlab.report.sections import Cell, Heading, Section, Styled, Table, Text
 from alignlab.report.sections import Figure as SectionFigure
+
+if TYPE_CHECKING:  # matplotlib is imported where a chart is drawn (~0.4 s of start-up)
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
 # Colour-blind-friendly enough and distinct at small sizes (matplotlib's tab10).
 PALETTE = (
@@ -742,6 +744,10 @@ def _bar_chart(
     by_key = {(r.model, r.subset): r for r in results}
     width = 0.8 / len(shown_models)
 
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     fig = Figure(figsize=(min(11.0, 2.4 + 1.1 * len(subsets) * len(shown_models) ** 0.5), 3.4))
     ax = fig.add_subplot()
     has_chance = has_majority = False
@@ -822,6 +828,9 @@ def _spread_chart(groups: list[list[MetricResult]], metric: str) -> str:
     labels = _unique(_variant_label(r) for g in groups for r in g)
     styles = {label: _VARIANT_STYLES[i % len(_VARIANT_STYLES)] for i, label in enumerate(labels)}
 
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
     fig = Figure(figsize=(7.0, 0.9 + 0.42 * len(groups)))
     ax = fig.add_subplot()
     has_chance = False
@@ -872,6 +881,9 @@ def _profile_chart(lines: list[tuple[str, list[MetricResult]]], colours: dict[st
     """One row per family line, each on its own scale: every model's headline value as a dot
     with its 95% CI, and chance as a dashed black line."""
     unit = [_all_in_unit_interval(rows) for _, rows in lines]
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
     fig = Figure(figsize=(7.5, 0.4 + 0.6 * len(lines)))
     axes = fig.subplots(len(lines), 1, squeeze=False, gridspec_kw={"hspace": 0.7})[:, 0]
     models: list[str] = []

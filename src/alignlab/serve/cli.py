@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from alignlab.errors import AlignlabError
-from alignlab.store.audit import DEFAULT_DB_URL
+from alignlab.store import DEFAULT_DB_URL
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -42,8 +42,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from alignlab.errors import AlignlabError
-
-DEFAULT_DB_URL = "sqlite:///alignlab-audit.sqlite"
+from alignlab.store import DEFAULT_DB_URL as DEFAULT_DB_URL
 
 metadata = MetaData()
 

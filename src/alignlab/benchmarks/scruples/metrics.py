@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 from inspect_ai.scorer import Metric, SampleScore, metric
-from scipy.optimize import minimize_scalar
 
 from alignlab.metrics import (
     best_possible_score,
@@ -273,6 +272,8 @@ def fit_concentration(probs: np.ndarray, counts: np.ndarray) -> float:
         return -float(_dm_per_item(math.exp(log_s) * floored, counts).sum())
 
     low, high = (math.log(b) for b in _CONCENTRATION_BOUNDS)
+    from scipy.optimize import minimize_scalar  # lazy: scipy costs ~0.4 s to import
+
     result = minimize_scalar(negative, bounds=(low, high), method="bounded")
     return float(math.exp(result.x))
 
