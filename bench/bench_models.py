@@ -287,10 +287,18 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--batch-sizes", default="8,32", help="lm-eval batch sizes")
+    parser.add_argument(
+        "--lm-eval-chat",
+        default="",
+        help="lm-eval batch sizes to rerun with --apply_chat_template (alignlab's prompts)",
+    )
     parser.add_argument("--levers", action="store_true", help="F32/F16 re-encodings, hf/ batches")
     parser.add_argument("--skip-lm-eval", action="store_true")
     parser.add_argument(
         "--skip-hf", action="store_true", help="leave out the hf/ row (long runs: --items 2000)"
+    )
+    parser.add_argument(
+        "--skip-llama", action="store_true", help="leave out the llama.cpp-alone row"
     )
     parser.add_argument("--busy", type=float, default=0.25)
     parser.add_argument("--max-wait", type=float, default=5.0)
@@ -337,7 +345,16 @@ def main() -> None:
         if lm_python is not None:
             for size in [int(s) for s in args.batch_sizes.split(",")]:
                 commands.append((f"lm-eval 0.4, hf backend, fp32, batch {size}", [str(size)], None))
-        commands.append(("llama.cpp alone, one pass per item, no chat template", [], None))
+            for size in [int(s) for s in args.lm_eval_chat.split(",") if s]:
+                commands.append(
+                    (
+                        f"lm-eval 0.4, hf backend, fp32, batch {size}, chat template",
+                        [str(size), "--apply_chat_template"],
+                        None,
+                    )
+                )
+        if not args.skip_llama:
+            commands.append(("llama.cpp alone, one pass per item, no chat template", [], None))
 
         rows: list[tuple[str, list[Run], str]] = []
         results: dict[str, dict[str, Any]] = {}
@@ -361,6 +378,7 @@ def main() -> None:
                         "cpu",
                         "--output_path",
                         str(work / f"lm-eval-{index}-{rep}"),
+                        *extra[1:],
                     ]
                 elif label.startswith("llama.cpp"):
                     cmd = [py, __file__, "--child", "llama", str(work)]
