@@ -43,9 +43,16 @@ def category_rate_rows(
     return rows
 
 
-def rate_chart_blocks(label: str, rows: Sequence[MetricResult], what: str) -> list[Any]:
+def rate_chart_blocks(
+    label: str,
+    rows: Sequence[MetricResult],
+    what: str,
+    units: str = "graded items",
+    caption: str | None = None,
+) -> list[Any]:
     """A run's heading, its overall rate in words and a bar chart of every row with its CI
-    (report blocks); ``what`` names the rate ("attack success rate")."""
+    (report blocks); ``what`` names the rate ("attack success rate"), ``units`` what ``n``
+    counts, ``caption`` the chart's caption (default: overall and per category)."""
     from alignlab.report.ci_bars import ci_bar_chart
     from alignlab.report.format import interval, pct
     from alignlab.report.sections import Figure, Heading, Text
@@ -55,7 +62,7 @@ def rate_chart_blocks(label: str, rows: Sequence[MetricResult], what: str) -> li
         Heading(label),
         Text(
             f"{what.capitalize()} {pct(overall.value)} {interval(overall.ci_low, overall.ci_high)}"
-            f" over {overall.n} graded items (Wilson 95% CI)."
+            f" over {overall.n} {units} (Wilson 95% CI)."
         ),
         Figure(
             ci_bar_chart(
@@ -65,6 +72,6 @@ def rate_chart_blocks(label: str, rows: Sequence[MetricResult], what: str) -> li
                 [r.ci_high for r in rows],
                 what,
             ),
-            f"{what.capitalize()} overall and per category, Wilson 95% CIs.",
+            caption or f"{what.capitalize()} overall and per category, Wilson 95% CIs.",
         ),
     ]

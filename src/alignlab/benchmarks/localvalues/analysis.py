@@ -13,10 +13,8 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 
-import numpy as np
-
+from alignlab.benchmarks._scored import mean_row
 from alignlab.benchmarks.localvalues.tasks import FAMILY, SCORER, TASK
-from alignlab.metrics import bootstrap_ci
 from alignlab.report.compare import intervention_of
 from alignlab.report.format import interval, num
 from alignlab.report.logs import RunLog
@@ -56,17 +54,15 @@ def results(
     for run in _ours(runs):
         groups, read, total = _groups(run)
         for subset, values in groups.items():
-            low, high = bootstrap_ci(values, n_resamples=n_resamples, seed=seed)
             rows.append(
-                MetricResult(
+                mean_row(
+                    subset,
+                    "deviation",
+                    values,
+                    n_resamples,
+                    seed,
                     model=run.model,
                     task=run.task,
-                    subset=subset,
-                    metric="deviation",
-                    value=float(np.mean(values)),
-                    ci_low=low,
-                    ci_high=high,
-                    n=len(values),
                     unparsed_rate=(total - read) / total if total else math.nan,
                     variant=str(run.metadata.get("judge") or "embedding"),
                     scoring="generate",
@@ -74,7 +70,6 @@ def results(
                     higher_is_better=False,
                     data=run.data,
                     intervention=intervention_of(run),
-                    units=tuple(values),
                 )
             )
     return rows

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from alignlab.benchmarks._rates import rate_chart_blocks
 from alignlab.benchmarks._scored import Scored, from_log_samples, kind_results
 from alignlab.benchmarks.misalignment import paper_metrics as pm
 from alignlab.benchmarks.misalignment.tasks import FAMILY, SCORER
 from alignlab.metrics import attack_success_rate
-from alignlab.report.ci_bars import ci_bar_chart
-from alignlab.report.format import interval, pct
+from alignlab.report.format import pct
 from alignlab.report.logs import RunLog
 from alignlab.report.results import MetricResult
-from alignlab.report.sections import Block, Figure, Heading, Section, Table, Text
+from alignlab.report.sections import Block, Section, Table, Text
 
 NOTE = (
     "A scenario is a scripted attack conversation; the grader model decides whether the "
@@ -47,25 +47,14 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
             continue
         label = _label(run)
         rows = pm.kind_rows("attack", records, run.metadata)
-        overall = rows[0]
-        blocks.append(Heading(label))
-        blocks.append(
-            Text(
-                f"Vulnerability rate {pct(overall.value)} "
-                f"{interval(overall.ci_low, overall.ci_high)} over {overall.n} graded scenarios "
-                "(Wilson 95% CI)."
-            )
-        )
-        blocks.append(
-            Figure(
-                ci_bar_chart(
-                    [r.subset for r in rows],
-                    [r.value for r in rows],
-                    [r.ci_low for r in rows],
-                    [r.ci_high for r in rows],
-                    "vulnerability rate",
-                ),
-                "Vulnerability rate overall, per attack tactic and per behaviour, Wilson 95% CIs.",
+        blocks.extend(
+            rate_chart_blocks(
+                label,
+                rows,
+                "vulnerability rate",
+                units="graded scenarios",
+                caption="Vulnerability rate overall, per attack tactic and per behaviour, "
+                "Wilson 95% CIs.",
             )
         )
         blocks.append(_scenario_table(records))

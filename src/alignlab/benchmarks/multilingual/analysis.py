@@ -11,10 +11,8 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 
-import numpy as np
-
+from alignlab.benchmarks._scored import mean_row
 from alignlab.benchmarks.multilingual.tasks import FAMILY, SCORER, TASK
-from alignlab.metrics import bootstrap_ci
 from alignlab.report.compare import intervention_of
 from alignlab.report.format import interval, pct
 from alignlab.report.logs import RunLog
@@ -54,17 +52,15 @@ def results(
     for run in _ours(runs):
         groups, read, total = _groups(run)
         for subset, values in groups.items():
-            low, high = bootstrap_ci(values, n_resamples=n_resamples, seed=seed)
             rows.append(
-                MetricResult(
+                mean_row(
+                    subset,
+                    "harmful_compliance",
+                    values,
+                    n_resamples,
+                    seed,
                     model=run.model,
                     task=run.task,
-                    subset=subset,
-                    metric="harmful_compliance",
-                    value=float(np.mean(values)),
-                    ci_low=low,
-                    ci_high=high,
-                    n=len(values),
                     unparsed_rate=(total - read) / total if total else math.nan,
                     variant=str(run.metadata.get("judge") or "lexicon"),
                     scoring="generate",
@@ -72,7 +68,6 @@ def results(
                     higher_is_better=False,
                     data=run.data,
                     intervention=intervention_of(run),
-                    units=tuple(values),
                 )
             )
     return rows
