@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from alignlab.errors import ModelError
+from alignlab.models.outputs import Completion
 
 # Rows a forward pass: on 2 cores, 200 ETHICS items took 36.4 s at 8, 34.1 s at 16, 27.6 s
 # at 32 (bench/bench_models.py, whole command, one run each).
@@ -57,16 +58,6 @@ _GATHER_S = 0.005
 # Shortest shared prefix worth evaluating once for a whole chunk.
 _MIN_PREFIX = 8
 _INSTALL_HINT = "install the hf extra: pip install 'alignlab[hf]' (torch CPU wheel, transformers)"
-
-
-@dataclass(frozen=True)
-class Completion:
-    """The result of one generation call."""
-
-    text: str
-    finish_reason: str
-    prompt_tokens: int
-    completion_tokens: int
 
 
 @dataclass

@@ -22,21 +22,11 @@ import asyncio
 import re
 from typing import Any
 
-from inspect_ai.model import (
-    ChatCompletionChoice,
-    ChatMessage,
-    ChatMessageAssistant,
-    GenerateConfig,
-    Logprob,
-    Logprobs,
-    ModelAPI,
-    ModelOutput,
-    ModelUsage,
-    TopLogprob,
-)
+from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelOutput
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from alignlab.models.hf_engine import DEFAULT_BATCH_SIZE, HFEngine, ScoreResult, get_engine
+from alignlab.models.outputs import completion_output, score_output
 from alignlab.models.provider import (
     _MODEL_INFO_LOOKUP_API_KEY,
     CHOICES_FIELD,
@@ -166,22 +156,7 @@ class HuggingFaceInProcessAPI(ModelAPI):
                 stop=config.stop_seqs,
             )
         )
-        return ModelOutput(
-            model=self.model_name,
-            choices=[
-                ChatCompletionChoice(
-                    message=ChatMessageAssistant(
-                        content=completion.text, model=self.model_name, source="generate"
-                    ),
-                    stop_reason="max_tokens" if completion.finish_reason == "length" else "stop",
-                )
-            ],
-            usage=ModelUsage(
-                input_tokens=completion.prompt_tokens,
-                output_tokens=completion.completion_tokens,
-                total_tokens=completion.prompt_tokens + completion.completion_tokens,
-            ),
-        )
+        return completion_output(self.model_name, completion)
 
     async def _score(self, tokens: list[int], config: GenerateConfig) -> ModelOutput:
         top_k = max(config.top_logprobs or DEFAULT_TOP_LOGPROBS, 1)
@@ -192,24 +167,6 @@ class HuggingFaceInProcessAPI(ModelAPI):
         )
         entries = choice_entries(result, self.engine.token_text, words)
         best_token, best_logprob = result.top[0]
-        text = self.engine.token_text(best_token)
-        logprob = Logprob(
-            token=text,
-            logprob=best_logprob,
-            top_logprobs=[TopLogprob(token=t, logprob=lp) for t, lp in entries],
-        )
-        return ModelOutput(
-            model=self.model_name,
-            choices=[
-                ChatCompletionChoice(
-                    message=ChatMessageAssistant(
-                        content=text, model=self.model_name, source="generate"
-                    ),
-                    stop_reason="max_tokens",
-                    logprobs=Logprobs(content=[logprob]),
-                )
-            ],
-            usage=ModelUsage(
-                input_tokens=len(tokens), output_tokens=1, total_tokens=len(tokens) + 1
-            ),
+        return score_output(
+            self.model_name, len(tokens), self.engine.token_text(best_token), best_logprob, entries
         )

@@ -46,6 +46,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from alignlab.errors import ModelError
+from alignlab.models.outputs import Completion
 
 # Size of the generation context until generation (or a prompt too long for the
 # scoring contexts) needs the full ``n_ctx``; llama-cpp-python's own batch size.
@@ -54,16 +55,6 @@ _INITIAL_CTX = 512
 _MIN_SCORE_CTX = 512
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Completion:
-    """The result of one generation call."""
-
-    text: str
-    finish_reason: str
-    prompt_tokens: int
-    completion_tokens: int
 
 
 def default_threads() -> int:

@@ -16,22 +16,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from inspect_ai.model import (
-    ChatCompletionChoice,
-    ChatMessage,
-    ChatMessageAssistant,
-    GenerateConfig,
-    Logprob,
-    Logprobs,
-    ModelAPI,
-    ModelOutput,
-    ModelUsage,
-    TopLogprob,
-)
+from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelOutput
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from alignlab.models.bundled import resolve_gguf
 from alignlab.models.llama_engine import LlamaEngine, get_engine
+from alignlab.models.outputs import completion_output, score_output
 
 DEFAULT_TOP_LOGPROBS = 20
 CHOICES_FIELD = "alignlab_choices"
@@ -120,22 +110,7 @@ class LlamaCppInProcessAPI(ModelAPI):
                 stop=config.stop_seqs,
             )
         )
-        return ModelOutput(
-            model=self.model_name,
-            choices=[
-                ChatCompletionChoice(
-                    message=ChatMessageAssistant(
-                        content=completion.text, model=self.model_name, source="generate"
-                    ),
-                    stop_reason="max_tokens" if completion.finish_reason == "length" else "stop",
-                )
-            ],
-            usage=ModelUsage(
-                input_tokens=completion.prompt_tokens,
-                output_tokens=completion.completion_tokens,
-                total_tokens=completion.prompt_tokens + completion.completion_tokens,
-            ),
-        )
+        return completion_output(self.model_name, completion)
 
     async def _score(self, tokens: list[int], config: GenerateConfig) -> ModelOutput:
         top_k = max(config.top_logprobs or DEFAULT_TOP_LOGPROBS, 1)
@@ -144,24 +119,7 @@ class LlamaCppInProcessAPI(ModelAPI):
         # this request's top k, then its exact extra tokens
         top = await asyncio.wrap_future(self.engine.submit_logprobs(tokens, top_k, extra))
         best_token, best_logprob = top[0]
-        text = self.engine.token_text(best_token)
-        logprob = Logprob(
-            token=text,
-            logprob=best_logprob,
-            top_logprobs=[TopLogprob(token=self.engine.token_text(t), logprob=lp) for t, lp in top],
-        )
-        return ModelOutput(
-            model=self.model_name,
-            choices=[
-                ChatCompletionChoice(
-                    message=ChatMessageAssistant(
-                        content=text, model=self.model_name, source="generate"
-                    ),
-                    stop_reason="max_tokens",
-                    logprobs=Logprobs(content=[logprob]),
-                )
-            ],
-            usage=ModelUsage(
-                input_tokens=len(tokens), output_tokens=1, total_tokens=len(tokens) + 1
-            ),
+        entries = [(self.engine.token_text(t), lp) for t, lp in top]
+        return score_output(
+            self.model_name, len(tokens), self.engine.token_text(best_token), best_logprob, entries
         )
