@@ -4,7 +4,9 @@ Usage: .venv/bin/python bench/bench_align.py [--out DIR] [--threads N]
 
 Writes the example recipe into DIR (default: a new temporary folder), runs
 `alignlab align` on it as one whole process and prints its wall time, peak RSS
-(``os.wait4``, as bench_ethics.py) and the before/after table of its report.
+(``os.wait4``, as bench_ethics.py), its CPU seconds (user + system: on a shared
+machine, what a quiet one with the same threads would need is near CPU / threads),
+the load average and the before/after table of its report.
 Re-running with the same --out resumes (training from its last checkpoint,
 evaluation from its logs), so a run's time is only comparable from scratch.
 """
@@ -30,13 +32,17 @@ def main() -> None:
     recipe = out / f"{args.example}.yaml"
     cli = [sys.executable, "-m", "alignlab.cli", "align"]
     subprocess.run([*cli, "--example", args.example, "--to", str(recipe)], check=True)
+    load_start = " ".join(f"{x:.1f}" for x in os.getloadavg())
     start = time.perf_counter()
     process = subprocess.Popen([*cli, str(recipe)], env={**os.environ, "HF_HUB_OFFLINE": "1"})
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"exit {os.waitstatus_to_exitcode(status)}; wall {wall:.0f} s; "
-        f"peak RSS {usage.ru_maxrss / 1024:.0f} MiB"
+        f"CPU {usage.ru_utime + usage.ru_stime:.0f} s (user {usage.ru_utime:.0f}, "
+        f"system {usage.ru_stime:.0f}); peak RSS {usage.ru_maxrss / 1024:.0f} MiB; "
+        f"load average at the end {load} (started at {load_start})"
     )
     report = out / "runs" / args.example.replace(".yaml", "") / "report.md"
     if report.is_file():

@@ -30,7 +30,8 @@ def test_every_example_loads(tmp_path: Path) -> None:
         assert recipe.method in ("sft", "dpo")
     sft = load_recipe(_write(tmp_path, example_recipe("ethics-sft")))
     assert sft.data.variants == ("paper", "reverse")
-    assert sft.lora is not None and sft.lora.top_layers == 10
+    assert sft.lora is None and sft.train.freeze_embeddings  # full fine-tuning
+    assert sft.data.limit is None  # every bundled commonsense training item
     assert load_recipe(_write(tmp_path, example_recipe("pairs-dpo"))).lora is None
 
 
@@ -47,6 +48,10 @@ def test_wrong_type_names_field(tmp_path: Path) -> None:
         load_recipe(_write(tmp_path, "method: sft\ntrain: {batch_size: eight}\n"))
     with pytest.raises(RecipeError, match=r"train\.learning_rate.*number"):
         load_recipe(_write(tmp_path, "method: sft\ntrain: {learning_rate: fast}\n"))
+    with pytest.raises(RecipeError, match=r"train\.freeze_embeddings.*true or false"):
+        load_recipe(_write(tmp_path, "method: sft\ntrain: {freeze_embeddings: 1}\n"))
+    with pytest.raises(RecipeError, match=r"train\.lr_scheduler.*'wavy'.*cosine"):
+        load_recipe(_write(tmp_path, "method: sft\ntrain: {lr_scheduler: wavy}\n"))
 
 
 def test_unknown_method_and_loss_type_list_what_exists(tmp_path: Path) -> None:

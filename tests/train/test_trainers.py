@@ -35,6 +35,12 @@ RECIPES = {
     "sft-lora": "method: sft\nlora: {r: 4, alpha: 8, top_layers: 2}\n",
     "dpo-lora": "method: dpo\nlora: {r: 4, alpha: 8, top_layers: 2}\n",
     "dpo-ipo-full": "method: dpo\nlora: false\ntrain_extra: {loss_type: [ipo]}\n",
+    # the ethics-sft example's way: full fine-tuning with the embeddings (and here the lower
+    # layers) fixed
+    "sft-full-frozen": (
+        "method: sft\nlora: false\n"
+        "train_extra: {freeze_embeddings: true, train_layers: 2, lr_scheduler: linear}\n"
+    ),
 }
 
 
@@ -68,6 +74,17 @@ def test_recipe_trains_and_reloads(tmp_path: Path, name: str) -> None:
         for a, b in zip(reloaded.state_dict().values(), base.state_dict().values(), strict=True)
     )
     assert changed
+    if recipe.train.freeze_embeddings:
+        fixed = reloaded.get_input_embeddings().weight
+        assert torch.equal(fixed, base.get_input_embeddings().weight)
+        low, top = reloaded.model.layers, base.model.layers
+        assert all(
+            torch.equal(a, b) for a, b in zip(low[0].parameters(), top[0].parameters(), strict=True)
+        )
+        assert not all(
+            torch.equal(a, b)
+            for a, b in zip(low[-1].parameters(), top[-1].parameters(), strict=True)
+        )
     assert (read_source(outcome.model_dir) or {})["gguf"].endswith(".gguf")
     # A finished run is not trained again.
     assert train(recipe, bundled_checkpoint(), tmp_path / "out").losses == outcome.losses

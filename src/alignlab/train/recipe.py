@@ -76,6 +76,11 @@ class TrainConfig:
     beta: float = 0.1
     loss_type: tuple[str, ...] = ("sigmoid",)
     threads: int | None = None
+    lr_scheduler: str = "constant_with_warmup"
+    warmup_steps: int = 2
+    # full fine-tuning only (no `lora` section): what stays fixed
+    freeze_embeddings: bool = False  # the token embeddings (tied to the output layer in SmolLM2)
+    train_layers: int | None = None  # only the top N transformer layers learn; None: all
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,7 @@ def _fail(path: Path, where: str, message: str) -> RecipeError:
 
 
 _TUPLES = {"subsets", "variants", "target_modules", "loss_type", "tasks"}
-_INTS = {"limit", "top_layers", "threads"}
+_INTS = {"limit", "top_layers", "threads", "train_layers"}
 
 
 def _section(path: Path, name: str, raw: Any, cls: type) -> Any:
@@ -136,6 +141,10 @@ def _section(path: Path, name: str, raw: Any, cls: type) -> Any:
             values[key] = tuple(items)
         elif value is None:
             values[key] = None
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise _fail(path, where, f"must be true or false, not {value!r}")
+            values[key] = value
         elif key in _INTS or (isinstance(default, int) and not isinstance(default, bool)):
             if not isinstance(value, int) or isinstance(value, bool):
                 raise _fail(path, where, f"must be an integer, not {value!r}")
@@ -184,6 +193,15 @@ def load_recipe(path: str | Path) -> Recipe:
     if data.source == "file" and not data.file:
         raise _fail(path, "data.file", "needed when data.source is 'file'")
     train = _section(path, "train", raw.get("train"), TrainConfig)
+    from transformers.trainer_utils import SchedulerType
+
+    schedulers = [s.value for s in SchedulerType]
+    if train.lr_scheduler not in schedulers:
+        raise _fail(
+            path,
+            "train.lr_scheduler",
+            f"unknown scheduler {train.lr_scheduler!r}; known: {', '.join(schedulers)}",
+        )
     if method == "dpo":
         known = dpo_loss_types()
         for loss in train.loss_type:

@@ -138,6 +138,22 @@ def _peft_config(recipe: Recipe, n_layers: int) -> Any:
     )
 
 
+def _freeze(model: Any, recipe: Recipe) -> None:
+    """Full fine-tuning: fix the embeddings and/or the lower layers, as the recipe says.
+
+    Backward then stops at the lowest layer that learns, and the optimiser keeps
+    no state for the fixed weights: the cheap way to fine-tune on a CPU.
+    """
+    if recipe.lora is not None:
+        return
+    if recipe.train.freeze_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
+    if recipe.train.train_layers is not None:
+        layers = model.model.layers
+        for layer in layers[: max(0, len(layers) - recipe.train.train_layers)]:
+            layer.requires_grad_(False)
+
+
 def _common_args(recipe: Recipe, out: Path) -> dict[str, Any]:
     t = recipe.train
     return {
@@ -155,8 +171,8 @@ def _common_args(recipe: Recipe, out: Path) -> dict[str, Any]:
         "use_cpu": True,
         "seed": t.seed,
         "dataloader_num_workers": 0,
-        "lr_scheduler_type": "constant_with_warmup",
-        "warmup_steps": 2,
+        "lr_scheduler_type": t.lr_scheduler,
+        "warmup_steps": t.warmup_steps,
         # TRL turns gradient checkpointing on by default: with LoRA on the top layers it makes
         # the backward pass run through every layer again, several times the cost on a CPU.
         "gradient_checkpointing": False,
@@ -191,6 +207,7 @@ def train(recipe: Recipe, base: Path, out: Path) -> TrainOutcome:
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
     peft_config = _peft_config(recipe, int(model.config.num_hidden_layers))
+    _freeze(model, recipe)
     checkpoints = out / "checkpoints"
     common = _common_args(recipe, checkpoints)
     trainer: Any
