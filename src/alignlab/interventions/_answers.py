@@ -33,7 +33,9 @@ from inspect_ai.solver import TaskState
 
 STORE_KEY = "alignlab_answer_checks"
 
-AnswerCheck = Callable[[TaskState, Sequence[ChatMessage], ModelOutput, Mapping[str, Any]], Awaitable[ModelOutput]]  # fmt: skip
+AnswerCheck = Callable[
+    [TaskState, Sequence[ChatMessage], ModelOutput, Mapping[str, Any]], Awaitable[ModelOutput]
+]
 
 _CHECKS: dict[str, AnswerCheck] = {}
 _checking: ContextVar[bool] = ContextVar("alignlab_answer_checking", default=False)

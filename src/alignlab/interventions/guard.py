@@ -1,8 +1,10 @@
 """``guard``: a Rego policy bundle around the model, in any task's intervention slot.
 
-``guard[:bundle=general|medical|PATH,feature_timeout=10]`` applies both
-stages of the bundle (the same :class:`~alignlab.policy.guard.Guard` that
-``alignlab serve`` uses):
+``guard[:bundle=general|medical|PATH,feature_timeout=10,grader=grader]``
+applies both stages of the bundle (the same
+:class:`~alignlab.policy.guard.Guard` that ``alignlab serve`` uses). A bundle
+whose features include ``grader`` (:mod:`alignlab.policy.grader`) has its
+questions answered by the model role named by ``grader``.
 
 The request policy judges the last user message of every item right before
 the task's answering step:
@@ -47,12 +49,14 @@ from alignlab.interventions import InterventionContext, intervention, require
 from alignlab.interventions._answers import answer_check, attach, messages_as_dicts, replace_text
 from alignlab.policy import resolve_bundle
 from alignlab.policy.bundle import PolicyError
+from alignlab.policy.grader import Ask, ask_role
 from alignlab.policy.guard import Guard
 
 NAME = "guard"
 STORE_KEY = "guard"
 DEFAULT_BUNDLE = "general"
 DEFAULT_FEATURE_TIMEOUT_S = 10.0
+DEFAULT_GRADER_ROLE = "grader"
 
 _guards: dict[tuple[str, float], Guard] = {}
 _lock = threading.Lock()
@@ -68,9 +72,16 @@ def load_guard(bundle: str, feature_timeout_s: float) -> Guard:
         return _guards[key]
 
 
+def grader_ask(guard: Guard, role: str) -> Ask | None:
+    """How the guard asks its bundle's grader questions: the model role ``role`` (None: none)."""
+    return ask_role(role) if guard.grader is not None else None
+
+
 @solver
 def guard_request(
-    bundle: str = DEFAULT_BUNDLE, feature_timeout_s: float = DEFAULT_FEATURE_TIMEOUT_S
+    bundle: str = DEFAULT_BUNDLE,
+    feature_timeout_s: float = DEFAULT_FEATURE_TIMEOUT_S,
+    grader: str = DEFAULT_GRADER_ROLE,
 ) -> Solver:
     """Judge the last user message with ``bundle``'s request policy (see module docstring)."""
 
@@ -78,7 +89,7 @@ def guard_request(
         guard = await anyio.to_thread.run_sync(load_guard, bundle, feature_timeout_s)
         messages = messages_as_dicts(state.messages)
         try:
-            verdict = await anyio.to_thread.run_sync(guard.check_request, messages)
+            verdict = await guard.check_request_async(messages, grader_ask(guard, grader))
         except PolicyError as ex:
             refusal = f"I can't help with that: the policy check failed ({ex})."
             state.store.set(STORE_KEY, {"action": "error", "reasons": [str(ex)]})
@@ -93,7 +104,11 @@ def guard_request(
         )
         if verdict.blocked:
             return _refuse(state, verdict.refusal())
-        attach(state, ANSWER_CHECK, {"bundle": bundle, "feature_timeout_s": feature_timeout_s})
+        attach(
+            state,
+            ANSWER_CHECK,
+            {"bundle": bundle, "feature_timeout_s": feature_timeout_s, "grader": grader},
+        )
         if verdict.rewritten:
             for index in range(len(state.messages) - 1, -1, -1):
                 if state.messages[index].role == "user":
@@ -121,8 +136,10 @@ async def guard_answer(
     record = dict(state.store.get(STORE_KEY) or {})
     answers = list(record.get("answers", []))
     try:
-        verdict = await anyio.to_thread.run_sync(
-            guard.check_response, messages_as_dicts(messages), output.completion
+        verdict = await guard.check_response_async(
+            messages_as_dicts(messages),
+            output.completion,
+            ask=grader_ask(guard, str(args.get("grader", DEFAULT_GRADER_ROLE))),
         )
     except PolicyError as ex:
         answers.append({"action": "error", "reasons": [str(ex)]})
@@ -150,7 +167,7 @@ def _refuse(state: TaskState, refusal: str) -> TaskState:
 @intervention(
     NAME,
     f"a Rego policy bundle judges each prompt and each answer (bundle={DEFAULT_BUNDLE}|medical|"
-    f"PATH, feature_timeout={DEFAULT_FEATURE_TIMEOUT_S:g}); denied ones are refused",
+    f"PATH, feature_timeout={DEFAULT_FEATURE_TIMEOUT_S:g}, grader=ROLE); denied ones are refused",
 )
 def guard(args: Mapping[str, str], context: InterventionContext) -> list[Solver]:
     """The ``guard`` intervention.
@@ -158,7 +175,7 @@ def guard(args: Mapping[str, str], context: InterventionContext) -> list[Solver]
     Raises:
         UnknownTaskError: an unknown argument, a bad timeout, or a bundle that does not compile.
     """
-    require(args, ("bundle", "feature_timeout"), NAME)
+    require(args, ("bundle", "feature_timeout", "grader"), NAME)
     bundle = args.get("bundle") or DEFAULT_BUNDLE
     try:
         timeout = float(args.get("feature_timeout", DEFAULT_FEATURE_TIMEOUT_S))
@@ -172,4 +189,10 @@ def guard(args: Mapping[str, str], context: InterventionContext) -> list[Solver]
         PolicyBundle.load(resolve_bundle(bundle))  # a broken bundle fails now, not per item
     except PolicyError as ex:
         raise UnknownTaskError(f"Intervention '{NAME}': {ex}") from None
-    return [guard_request(bundle=bundle, feature_timeout_s=timeout)]
+    return [
+        guard_request(
+            bundle=bundle,
+            feature_timeout_s=timeout,
+            grader=args.get("grader") or DEFAULT_GRADER_ROLE,
+        )
+    ]

@@ -129,12 +129,12 @@ def refine_input(
     """Refine or block the last user message, then rectify the answers (see module docstring)."""
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        from alignlab.interventions.guard import load_guard
+        from alignlab.interventions.guard import DEFAULT_GRADER_ROLE, grader_ask, load_guard
 
         guard = await anyio.to_thread.run_sync(load_guard, bundle, FEATURE_TIMEOUT_S)
         try:
-            verdict = await anyio.to_thread.run_sync(
-                guard.check_request, messages_as_dicts(state.messages)
+            verdict = await guard.check_request_async(
+                messages_as_dicts(state.messages), grader_ask(guard, DEFAULT_GRADER_ROLE)
             )
         except PolicyError as ex:
             state.store.set(STORE_KEY, {"input": "error", "reasons": [str(ex)]})
@@ -187,7 +187,7 @@ async def rectify_answer(
     args: Mapping[str, Any],
 ) -> ModelOutput:
     """Check one answer; rewrite a flagged one and check it again (see module docstring)."""
-    from alignlab.interventions.guard import load_guard
+    from alignlab.interventions.guard import DEFAULT_GRADER_ROLE, grader_ask, load_guard
 
     guard = await anyio.to_thread.run_sync(load_guard, str(args["bundle"]), FEATURE_TIMEOUT_S)
     conversation = messages_as_dicts(messages)
@@ -199,9 +199,8 @@ async def rectify_answer(
         state.store.set(STORE_KEY, {**record, "answers": answers})
 
     try:
-        verdict = await anyio.to_thread.run_sync(
-            guard.check_response, conversation, output.completion
-        )
+        ask = grader_ask(guard, DEFAULT_GRADER_ROLE)
+        verdict = await guard.check_response_async(conversation, output.completion, ask=ask)
         if not flagged(verdict, float(args["toxicity"])):
             save({"action": verdict.decision.action, "outcome": "passed"})
             return output
@@ -219,7 +218,7 @@ async def rectify_answer(
                 "I can't help with that: the answer was flagged and could not be rectified.",
                 "content_filter",
             )
-        again = await anyio.to_thread.run_sync(guard.check_response, conversation, rectified)
+        again = await guard.check_response_async(conversation, rectified, ask=ask)
     except PolicyError as ex:
         save({"action": "error", "outcome": "refused", "reasons": [str(ex)]})
         return replace_text(
