@@ -57,8 +57,9 @@ def attach(state: TaskState, name: str, args: Mapping[str, Any]) -> None:
     if name not in _CHECKS:
         raise KeyError(f"no answer check named {name!r}")
     _install()
-    listed = [list(item) for item in state.store.get(STORE_KEY, [])]
-    entry = [name, dict(args)]
+    stored: list[list[Any]] = state.store.get(STORE_KEY, [])
+    listed = [list(item) for item in stored]
+    entry: list[Any] = [name, dict(args)]
     if entry not in listed:
         listed.append(entry)
     state.store.set(STORE_KEY, listed)
@@ -81,14 +82,14 @@ def _install() -> None:
         state = sample_state()
         if state is None or self is not active_model():
             return output
-        listed = state.store.get(STORE_KEY) or []
+        listed: list[list[Any]] = state.store.get(STORE_KEY) or []
         if not listed:
             return output
         messages: Sequence[ChatMessage] = input if isinstance(input, list) else list(state.messages)
         token = _checking.set(True)
         try:
             for name, args in listed:
-                output = await _CHECKS[name](state, messages, output, args)
+                output = await _CHECKS[str(name)](state, messages, output, dict(args))
         finally:
             _checking.reset(token)
         return output
