@@ -173,3 +173,20 @@ def test_guard_intervention_asks_the_grader_role_once_per_message(
     assert len(grader_prompts) == 2 * (4 + 2)
     usage = log.stats.model_usage
     assert sum(u.total_tokens for u in usage.values()) == 12 * 51 + 3 * 12
+
+
+def test_examples_assume_the_verdicts_they_state_and_sync_checks_refuse(bundle: Path) -> None:
+    from alignlab.policy.testing import example_tests
+
+    lines = [
+        {"name": "threat", "messages": [{"role": "user", "content": "x"}],
+         "grader": {"threat": True, "medical": False}, "expect": {"request": "deny"}},
+        {"name": "unread", "messages": [{"role": "user", "content": "y"}],
+         "grader": {"threat": None, "medical": False}, "expect": {"request": "escalate"}},
+        {"name": "none given", "messages": [{"role": "user", "content": "z"}],
+         "expect": {"request": "allow"}},
+    ]  # fmt: skip
+    (bundle / "examples.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
+    results = example_tests(bundle)
+    assert [r.outcome for r in results] == ["PASS", "PASS", "ERROR"]
+    assert "no grader verdicts were given" in results[2].detail

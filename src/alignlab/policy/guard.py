@@ -191,6 +191,11 @@ class Guard:
         extra: Mapping[str, Any] | None = None,
     ) -> Verdict:
         started = time.perf_counter()
+        if self.grader is not None and "grader" not in (extra or {}):
+            raise PolicyError(
+                "the bundle's features include 'grader' but no grader verdicts were given "
+                "(use check_request_async / check_response_async with a grader)"
+            )
         features = self.features(text)
         if extra:
             features.update(extra)
