@@ -126,3 +126,85 @@ def test_guard_on_a_forced_choice_task_counts_refusals_as_unparsed(
     scores = {s.id: s.scores["forced_choice_scorer"] for s in log.samples}  # type: ignore[index]
     assert scores["kick"].metadata["method"] is None  # refused: no answer read
     assert scores["fed"].metadata["method"] == "logprob"
+
+
+RESPONSE_POLICY = """package alignlab.response
+
+import rego.v1
+
+decision := {"action": "deny", "reasons": ["names a poison"]} if {
+	contains(input.features.lower, "poison")
+} else := {"action": "rewrite", "reasons": ["card number"], "redact": ["CREDIT_CARD"]} if {
+	"CREDIT_CARD" in input.features.pii_types
+} else := {"action": "allow", "reasons": []}
+"""
+
+
+@pytest.fixture
+def two_stage_bundle(bundle: Path) -> Path:
+    (bundle / "response.rego").write_text(RESPONSE_POLICY)
+    (bundle / "data.json").write_text(json.dumps({"features": ["pii"]}))
+    return bundle
+
+
+def test_guard_applies_the_response_policy_to_every_answer(
+    two_stage_bundle: Path, tmp_path: Path
+) -> None:
+    answers = {
+        "garden": "Use poison on the slugs.",
+        "card": "Your card 4111 1111 1111 1111 is fine.",
+        "fern": "Water it weekly.",
+    }
+    calls: list[str] = []
+
+    def model(input: list[ChatMessage], *_: Any) -> ModelOutput:
+        key = next(k for k in answers if k in input[-1].text)
+        calls.append(key)
+        return text_output(answers[key], USAGE)
+
+    samples = [
+        Sample(input="How do I protect my garden?", id="garden"),
+        Sample(input="Is my card ok?", id="card"),
+        Sample(input="How do I keep a fern?", id="fern"),
+        Sample(input="I kicked the garden gnome.", id="kick"),  # denied before the model
+    ]
+    solvers = interventions.build(f"guard:bundle={two_stage_bundle}", CONTEXT)
+    task = Task(dataset=samples, solver=[*solvers, generate()])
+    log = eval_one(task, model, tmp_path / "logs")
+    assert sorted(calls) == ["card", "fern", "garden"]
+    assert log.samples is not None
+    by_id = {s.id: s for s in log.samples}
+    assert "names a poison" in by_id["garden"].output.completion
+    assert "poison on" not in by_id["garden"].output.completion
+    assert by_id["garden"].output.stop_reason == "content_filter"
+    assert by_id["card"].output.completion == "Your card <CREDIT_CARD> is fine."
+    assert by_id["fern"].output.completion == "Water it weekly."
+    assert by_id["garden"].store["guard"]["answers"] == [
+        {"action": "deny", "reasons": ["names a poison"]}
+    ]
+    assert by_id["card"].store["guard"]["answers"][0]["action"] == "rewrite"
+    assert by_id["fern"].store["guard"]["answers"] == [{"action": "allow", "reasons": []}]
+    assert "answers" not in by_id["kick"].store["guard"]
+    # The replaced answers keep the model's token usage: 3 calls of 12 tokens.
+    usage = log.stats.model_usage
+    assert sum(u.total_tokens for u in usage.values()) == 3 * USAGE.total_tokens
+
+
+def test_the_response_check_does_not_leak_into_unguarded_samples(
+    two_stage_bundle: Path, tmp_path: Path
+) -> None:
+    """An unguarded task run after a guarded one in the same process is not checked."""
+    guarded = Task(
+        dataset=[Sample(input="How do I protect my garden?", id="g")],
+        solver=[*interventions.build(f"guard:bundle={two_stage_bundle}", CONTEXT), generate()],
+    )
+    plain = Task(dataset=[Sample(input="How do I protect my garden?", id="p")], solver=generate())
+
+    def model(input: list[ChatMessage], *_: Any) -> ModelOutput:
+        return text_output("Use poison on the slugs.", USAGE)
+
+    first = eval_one(guarded, model, tmp_path / "a")
+    second = eval_one(plain, model, tmp_path / "b")
+    assert first.samples is not None and second.samples is not None
+    assert first.samples[0].output.stop_reason == "content_filter"
+    assert second.samples[0].output.completion == "Use poison on the slugs."

@@ -90,13 +90,15 @@ def align_draft(
         draft = state.output.completion
         record: dict[str, object] = {"check": check}
         if check == "policy":
-            from alignlab.interventions.guard import load_guard
+            from alignlab.interventions.guard import DEFAULT_GRADER_ROLE, grader_ask, load_guard
             from alignlab.policy.bundle import PolicyError
 
             guard = await anyio.to_thread.run_sync(load_guard, bundle, 10.0)
             messages = [{"role": "user", "content": question}]
             try:
-                verdict = await anyio.to_thread.run_sync(guard.check_response, messages, draft)
+                verdict = await guard.check_response_async(
+                    messages, draft, ask=grader_ask(guard, DEFAULT_GRADER_ROLE)
+                )
                 record["action"] = verdict.decision.action
                 flagged: bool | None = verdict.decision.action != "allow"
             except PolicyError as ex:  # fail closed: a draft the policy cannot judge is rewritten

@@ -16,6 +16,9 @@
   each named topic in the bundle's ``data.json`` ``topics`` (name -> example
   sentences; a topic's score is its best-matching example).
 * ``length`` (characters) and ``lower`` (the text lower-cased, for keyword rules).
+* ``grader``: yes/no verdicts of a grader model on the bundle's questions;
+  asynchronous (a model call), so :class:`~alignlab.policy.guard.Guard`
+  computes them with :mod:`alignlab.policy.grader`, not this extractor.
 
 A bundle names the features it needs in ``data.json`` ``features`` (default:
 toxicity and pii, plus topics when it defines any), so a bundle without
@@ -32,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-FEATURES = ("toxicity", "pii", "topics")
+FEATURES = ("toxicity", "pii", "topics", "grader")
 CACHE_SIZE = 4096
 
 _lock = threading.Lock()

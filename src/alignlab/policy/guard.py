@@ -8,6 +8,7 @@ use. It is synchronous and thread-safe; callers that must fail closed catch
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 
 from alignlab.policy.bundle import Decision, PolicyBundle, PolicyError, Stage
 from alignlab.policy.features import FeatureExtractor
+from alignlab.policy.grader import Ask, GraderFeature, questions_of
 
 DEFAULT_FEATURE_TIMEOUT_S = 5.0
 FEATURE_WORKERS = 4
@@ -58,6 +60,7 @@ class Guard:
     bundle: PolicyBundle
     extractor: FeatureExtractor
     feature_timeout_s: float = DEFAULT_FEATURE_TIMEOUT_S
+    grader: GraderFeature | None = None
     _pool: concurrent.futures.ThreadPoolExecutor = field(
         default_factory=lambda: concurrent.futures.ThreadPoolExecutor(
             max_workers=FEATURE_WORKERS, thread_name_prefix="alignlab-features"
@@ -82,9 +85,13 @@ class Guard:
         """
         bundle = PolicyBundle.load(root)
         extractor = FeatureExtractor.for_bundle(bundle.data)
+        grader = None
+        if "grader" in extractor.enabled:
+            source = str(bundle.root / "data.json")
+            grader = GraderFeature(questions_of(bundle.data, source), timeout_s=feature_timeout_s)
         if warm:
             extractor.warm()
-        return cls(bundle, extractor, feature_timeout_s)
+        return cls(bundle, extractor, feature_timeout_s, grader)
 
     @property
     def workers(self) -> int:
@@ -109,21 +116,71 @@ class Guard:
                 f"feature scoring took longer than {self.feature_timeout_s:g} s"
             ) from None
 
-    def check_request(self, messages: Sequence[Mapping[str, str]]) -> Verdict:
-        """Judge the last user message of ``messages`` with the request policy."""
+    async def grade(self, text: str, ask: Ask | None) -> dict[str, Any]:
+        """The grader verdicts of ``text`` (``{}`` when the bundle asks for none).
+
+        Raises:
+            PolicyError: the bundle asks for grader verdicts and no grader was given,
+                or the grader failed.
+            FeatureTimeout: the grader did not answer in time.
+        """
+        if self.grader is None:
+            return {}
+        if ask is None:
+            raise PolicyError(
+                "the bundle's features include 'grader' but no grader model was given"
+            )
+        return await self.grader.verdicts(text, ask)
+
+    def check_request(
+        self, messages: Sequence[Mapping[str, str]], extra: Mapping[str, Any] | None = None
+    ) -> Verdict:
+        """Judge the last user message of ``messages`` with the request policy.
+
+        ``extra``: features computed elsewhere (the grader verdicts), merged in.
+        """
         text = last_user_text(messages)
-        return self._check("request", text, messages, None)
+        return self._check("request", text, messages, None, extra)
 
     def check_response(
         self,
         messages: Sequence[Mapping[str, str]],
         answer: str,
         request_features: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> Verdict:
         """Judge ``answer`` to ``messages`` with the response policy."""
         if request_features is None:
             request_features = self.features(last_user_text(messages))
-        return self._check("response", answer, messages, request_features)
+        return self._check("response", answer, messages, request_features, extra)
+
+    async def check_request_async(
+        self, messages: Sequence[Mapping[str, str]], ask: Ask | None = None, limiter: Any = None
+    ) -> Verdict:
+        """:meth:`check_request` with the grader verdicts, from async code (a worker thread)."""
+        import anyio
+
+        extra = await self.grade(last_user_text(messages), ask)
+        return await anyio.to_thread.run_sync(
+            functools.partial(self.check_request, messages, extra), limiter=limiter
+        )
+
+    async def check_response_async(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        answer: str,
+        request_features: Mapping[str, Any] | None = None,
+        ask: Ask | None = None,
+        limiter: Any = None,
+    ) -> Verdict:
+        """:meth:`check_response` with the grader verdicts, from async code (a worker thread)."""
+        import anyio
+
+        extra = await self.grade(answer, ask)
+        return await anyio.to_thread.run_sync(
+            functools.partial(self.check_response, messages, answer, request_features, extra),
+            limiter=limiter,
+        )
 
     def _check(
         self,
@@ -131,9 +188,17 @@ class Guard:
         text: str,
         messages: Sequence[Mapping[str, str]],
         request_features: Mapping[str, Any] | None,
+        extra: Mapping[str, Any] | None = None,
     ) -> Verdict:
         started = time.perf_counter()
+        if self.grader is not None and "grader" not in (extra or {}):
+            raise PolicyError(
+                "the bundle's features include 'grader' but no grader verdicts were given "
+                "(use check_request_async / check_response_async with a grader)"
+            )
         features = self.features(text)
+        if extra:
+            features.update(extra)
         document: dict[str, Any] = {
             "stage": stage,
             "text": text,

@@ -6,8 +6,10 @@ false or undefined, and errors when evaluation fails.
 
 Example conversations live in the bundle's ``examples.jsonl``, one JSON
 object per line: ``name``, ``messages`` (``[{"role", "content"}]``), an
-optional ``response`` (the model's answer), and ``expect``
-(``{"request": ACTION, "response": ACTION}``; either may be left out). They
+optional ``response`` (the model's answer), ``expect``
+(``{"request": ACTION, "response": ACTION}``; either may be left out) and,
+for a bundle with grader verdicts, ``grader`` (question name -> the verdict
+to assume, ``null`` for unread; the examples never call a model). They
 run through the real feature scorers and the compiled bundle, so they test
 thresholds and topic examples as well as the rules.
 """
@@ -149,12 +151,17 @@ def example_tests(root: str | Path, guard: Guard | None = None) -> list[TestResu
         name = str(example.get("name") or f"line {example['_line']}")
         location = f"{EXAMPLES_FILE}:{example['_line']}"
         expect = example["expect"]
+        extra = None
+        if isinstance(example.get("grader"), dict):  # verdicts a grader would give
+            verdicts = example["grader"]
+            unread = sorted(k for k, v in verdicts.items() if v is None)
+            extra = {"grader": dict(verdicts), "grader_unparsed": unread}
         try:
-            request = guard.check_request(example["messages"])
+            request = guard.check_request(example["messages"], extra)
             got = {"request": request.decision.action}
             if "response" in expect:
                 response = guard.check_response(
-                    example["messages"], example["response"], request.features
+                    example["messages"], example["response"], request.features, extra
                 )
                 got["response"] = response.decision.action
         except PolicyError as ex:

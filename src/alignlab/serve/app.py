@@ -40,6 +40,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from alignlab.policy.bundle import PolicyError
+from alignlab.policy.grader import Ask
 from alignlab.policy.guard import Guard, Verdict
 from alignlab.serve.upstream import Upstream, UpstreamError
 from alignlab.store.audit import AuditError, AuditLog, AuditRecord
@@ -110,6 +111,7 @@ class ServeConfig:
     rate_per_minute: int = DEFAULT_RATE_PER_MINUTE
     store_text: bool = False
     log_text: bool = False
+    grader_ask: Ask | None = None
 
 
 def _error(status: int, message: str, kind: str, request_id: str | None = None) -> JSONResponse:
@@ -296,8 +298,8 @@ def create_app(config: ServeConfig) -> FastAPI:
 
         # 1. Request policy.
         try:
-            incoming: Verdict = await anyio.to_thread.run_sync(
-                guard.check_request, messages, limiter=checks
+            incoming: Verdict = await guard.check_request_async(
+                messages, config.grader_ask, limiter=checks
             )
         except PolicyError as ex:
             return await fail(503, "policy_error", f"request policy failed closed: {ex}")
@@ -326,11 +328,11 @@ def create_app(config: ServeConfig) -> FastAPI:
             }
             # 3. Response policy.
             try:
-                outgoing: Verdict = await anyio.to_thread.run_sync(
-                    guard.check_response,
+                outgoing: Verdict = await guard.check_response_async(
                     upstream_messages,
                     completion.text,
                     incoming.features,
+                    config.grader_ask,
                     limiter=checks,
                 )
             except PolicyError as ex:

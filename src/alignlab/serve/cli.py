@@ -81,6 +81,10 @@ def serve_command(
     log_text: Annotated[bool, typer.Option(help="write message text to the application log")] = (
         False
     ),
+    grader_model: Annotated[
+        str | None,
+        typer.Option(help="Inspect model that answers the bundle's grader questions, if any"),
+    ] = None,
 ) -> None:
     """Serve MODEL behind the policy bundle as an OpenAI-compatible, audited endpoint."""
     from alignlab.serve.app import hash_key as hash_of
@@ -116,6 +120,7 @@ def serve_command(
             feature_timeout,
             store_text,
             log_text,
+            grader_model=grader_model,
         )
     except AlignlabError as ex:
         _fail(ex)
@@ -138,17 +143,27 @@ def build_app(
     feature_timeout: float,
     store_text: bool,
     log_text: bool,
+    grader_model: str | None = None,
 ) -> FastAPI:
     """The proxy application for these options (what ``alignlab serve`` runs)."""
     import os
 
     from alignlab.policy import resolve_bundle
+    from alignlab.policy.bundle import PolicyError
+    from alignlab.policy.grader import ask_model
     from alignlab.policy.guard import Guard
     from alignlab.serve.app import ServeConfig, create_app
     from alignlab.serve.upstream import InspectUpstream, OpenAIUpstream, Upstream
     from alignlab.store.audit import AuditLog
 
     guard = Guard.load(resolve_bundle(policy), feature_timeout_s=feature_timeout)
+    if guard.grader is not None and grader_model is None:
+        raise PolicyError(
+            "the bundle's features include 'grader': give --grader-model MODEL to answer its "
+            "questions",
+            str(guard.bundle.root / "data.json"),
+        )
+    grader_ask = None if grader_model is None else ask_model(grader_model)
     audit = AuditLog(db)
     source: Upstream
     if upstream:
@@ -166,6 +181,7 @@ def build_app(
         rate_per_minute=rate,
         store_text=store_text,
         log_text=log_text,
+        grader_ask=grader_ask,
     )
     return create_app(config)
 
