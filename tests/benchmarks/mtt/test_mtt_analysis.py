@@ -163,3 +163,24 @@ def test_section_and_table_show_the_same_numbers(tmp_path: Path) -> None:
         if row.metric.endswith("_diff") and row.calibration == "none":
             feature = row.metric.removesuffix("_diff")
             assert (feature, interval(row.ci_low, row.ci_high)) in shown, row.metric
+
+
+def test_rows_are_computed_once_for_table_and_section(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compute once, show the same: the table's rows and the section come from one
+    computation per run (the old section bootstrapped its own intervals again)."""
+    data = str(FIXTURES / "mtt_public")
+    run([mtt_judgment(data_dir=data), mtt_detect(data_dir=data)], reply, tmp_path / "logs")
+    runs = load_logs(tmp_path / "logs").runs
+    calls = []
+    original = analysis.pm.kind_rows
+
+    def counted(*args: object, **kwargs: object) -> list[MetricResult]:
+        calls.append(args[0])
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analysis.pm, "kind_rows", counted)
+    analysis.results(runs)
+    analysis.sections(runs)
+    assert sorted(calls) == ["detect", "judgment"]
