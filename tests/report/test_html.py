@@ -176,8 +176,9 @@ def test_report_is_self_contained(html: str) -> None:
     assert "http://" not in html and "https://" not in html
     assert not re.search(r"<(script|link|iframe)\b", html, re.IGNORECASE)
     sources = re.findall(r'<img src="([^"]*)"', html)
-    # The profile; ethics: accuracy, exact_match and one spread chart; moral: auc.
-    assert len(sources) == 5
+    # The profile; ethics: accuracy, exact_match and one spread chart; moral's auc is n/a,
+    # so it gets no (empty) chart.
+    assert len(sources) == 4
     for src in sources:
         assert src.startswith("data:image/png;base64,")
         png = base64.b64decode(src.removeprefix("data:image/png;base64,"), validate=True)
@@ -254,8 +255,8 @@ def test_write_report_creates_parent_directories(tmp_path: Path) -> None:
     assert written == target
     text = target.read_text(encoding="utf-8")
     assert "<h1>ünïcode</h1>" in text
-    # The profile chart, one bar chart, one spread chart.
-    assert text.count("data:image/png;base64,") == 3
+    # One model, one subset: no profile chart and no bar chart of one bar; the spread chart.
+    assert text.count("data:image/png;base64,") == 1
 
 
 def test_empty_results_render_a_page_saying_so() -> None:
@@ -386,7 +387,8 @@ def test_intervention_and_data_are_shown_per_row() -> None:
     ]
     page = render_report(rows)
     summary = _tables(page)["summary"]
-    assert [cells[12:14] for _, cells in summary] == [
+    # One model: no model column.
+    assert [cells[11:13] for _, cells in summary] == [
         ["none", "ethics_public"],
         ["principles", "bundled"],
     ]

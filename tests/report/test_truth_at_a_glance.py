@@ -97,10 +97,19 @@ def test_a_floored_choice_is_minus_infinity_calibrated_or_not() -> None:
     assert calibrated_prediction([-2.0, -1.0], [False, False], [-5.0, -0.1]) == 0
 
 
-def test_absurd_exchange_rates_are_flagged() -> None:
-    from alignlab.benchmarks.utility.analysis import rate_note
+def test_absurd_exchange_rates_are_flagged_and_every_rate_has_an_interval() -> None:
+    from alignlab.benchmarks.utility.analysis import rate_interval, rate_note
+    from alignlab.benchmarks.utility.fit import ExchangeRate
 
-    assert "implausible" in rate_note(7.53e17)  # seen on the bundled model
-    assert "implausible" in rate_note(1e-9)
-    assert rate_note(math.inf) == "not estimable"
-    assert rate_note(3.2) == "point estimate, no CI"
+    def rate(n: float, low: float, high: float, usable: int = 200) -> ExchangeRate:
+        return ExchangeRate("dogs", "people", n, low, high, usable, 200)
+
+    assert "implausible" in rate_note(rate(7.53e17, 2.0, math.inf))  # seen on the bundled model
+    assert "implausible" in rate_note(rate(1e-9, 1e-12, 1e-3))
+    assert rate_note(rate(math.inf, math.nan, math.nan, 10)) == "not estimable"
+    assert rate_note(rate(3.2, 2.0, 5.0)) == ""
+    assert "unbounded" in rate_note(rate(3.2, 2.0, math.inf))
+    assert "implausible" in rate_note(rate(3.2, 2.0, 4e7))
+    assert rate_interval(rate(3.2, 2.0, 5.0)) == "[2.000, 5.000]"
+    assert rate_interval(rate(3.2, 2.0, math.inf)) == "[2.000, ∞)"
+    assert rate_interval(rate(3.2, math.nan, math.nan, 40)).startswith("not estimable (40 of 200")

@@ -20,6 +20,7 @@ References:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -196,13 +197,14 @@ def thurstonian_fit(
         value, grad = _negative_log_posterior(params, i, j, mean_label, weight, n)
         return value / total, grad / total
 
-    result = minimize(
-        objective,
-        np.zeros(2 * n),
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-8, "maxcor": 20},
-    )
+    with _one_blas_thread():
+        result = minimize(
+            objective,
+            np.zeros(2 * n),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-8, "maxcor": 20},
+        )
     if not result.success or not np.all(np.isfinite(result.x)):
         raise RuntimeError(
             f"Thurstonian fit did not converge after {result.nit} iterations "
@@ -239,6 +241,25 @@ def thurstonian_fit(
         holdout_log_loss=holdout_log_loss,
         n_comparisons=int(first.size),
     )
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> Any:
+    """A context in which BLAS runs on one thread.
+
+    L-BFGS-B calls BLAS on vectors of a few dozen numbers per iteration; with
+    OpenBLAS's default of one thread per core, each call waited on idle
+    threads, so on a loaded 2-core machine a 30-option fit took 2.6 s instead
+    of 0.08 s (bench/README.md, issue 17). The controller is made once, after
+    scipy has loaded its BLAS.
+    """
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 def _negative_log_posterior(

@@ -24,6 +24,7 @@ import jinja2
 import markupsafe
 
 from alignlab.report import format as fmt
+from alignlab.report import glossary
 from alignlab.report.profile import FamilyLine, ProfileChart, profile_chart
 from alignlab.report.results import MetricResult
 from alignlab.report.sections import Cell, Heading, Section, Styled, Table, Text
@@ -127,7 +128,7 @@ class _Row:
     scoring: str
     near_chance: bool
     log_file: str
-    extra: str
+    extra: tuple[str, ...]
     intervention: str
     data: str
     degenerate: bool = False
@@ -272,7 +273,8 @@ def render_report(
         colours,
     )
     chart_lines = _profile_chart_lines(all_groups, models)
-    if chart_lines:
+    # With one model every line of this chart is one bar: the profile table says it better.
+    if chart_lines and len(models) > 1:
         page.profile_chart = _Chart(
             caption="Each family's headline metric per model, with its 95% CI (bars) and "
             "chance (dashed black); every line has its own scale.",
@@ -294,6 +296,9 @@ def render_report(
         page=page,
         n_results=len(rows),
         n_tasks=sum(len(g.tasks) for g in page.groups),
+        definitions=glossary.definitions(
+            [r.metric for r in rows] + sorted({k for r in rows for k in r.extra})
+        ),
     )
 
 
@@ -506,14 +511,16 @@ def _task_section(
     for metric in metrics:
         of_metric = [r for r in order if r.metric == metric]
         shown = _chart_results(of_metric)
-        charts.append(
-            _Chart(
-                caption=_chart_caption(shown, of_metric),
-                src=_bar_chart(shown, metric, models, colours),
-                alt=f"{metric} per subset for {task}",
+        # No empty chart, and no chart of one bar: the table's number says it better.
+        if sum(math.isfinite(r.value) for r in shown) >= MIN_BARS:
+            charts.append(
+                _Chart(
+                    caption=_chart_caption(shown, of_metric),
+                    src=_bar_chart(shown, metric, models, colours),
+                    alt=f"{metric} per subset for {task}",
+                )
             )
-        )
-        groups = _variant_groups(of_metric)
+        groups = [g for g in _variant_groups(of_metric) if _spread_of(g) != 0.0]
         if groups:
             spread_groups.extend(groups)
             spread_charts.append(
@@ -527,13 +534,28 @@ def _task_section(
     return _TaskSection(
         task=task,
         anchor="task-" + _slug(task),
-        table=_summary_table(rows),
+        table=_summary_table(rows, one_model=len(models) == 1),
         n_rows=len(rows),
         n_near_chance=sum(r.near_chance for r in rows),
         charts=charts,
-        spread=_spread_table(spread_groups) if spread_groups else None,
+        spread=_spread_table(spread_groups, len(models) == 1) if spread_groups else None,
         spread_charts=spread_charts,
     )
+
+
+MIN_BARS = 2
+"""Fewest finite values before a metric gets a bar chart."""
+
+
+def _spread_of(group: list[MetricResult]) -> float:
+    """Max minus min of a spread group's finite values (NaN below two)."""
+    finite = [r.value for r in group if math.isfinite(r.value)]
+    return max(finite) - min(finite) if len(finite) >= 2 else math.nan
+
+
+def _details(extra: dict[str, float]) -> tuple[str, ...]:
+    """The details cell: one named value per line, in the glossary's words."""
+    return tuple(f"{glossary.detail_label(k)}: {fmt.num(v)}" for k, v in sorted(extra.items()))
 
 
 def _value_class(r: MetricResult) -> str:
@@ -568,7 +590,7 @@ def _row(r: MetricResult, degenerate: bool = False) -> _Row:
         scoring=r.scoring,
         near_chance=r.ci_includes_chance,
         log_file=r.log_file,
-        extra=", ".join(f"{k}={fmt.num(v)}" for k, v in sorted(r.extra.items())),
+        extra=_details(r.extra),
         intervention=r.intervention,
         data=r.data,
     )
@@ -590,15 +612,21 @@ _SUMMARY_COLUMNS = (
 )
 
 
-def _summary_table(rows: list[_Row]) -> Table:
-    """The per-task table; an intervention column only where a row has an intervention."""
+def _summary_table(rows: list[_Row], one_model: bool = False) -> Table:
+    """The per-task table; an intervention column only where a row has an intervention, and
+    no model column when the page is about one model (the header names it)."""
     with_intervention = any(r.intervention != "none" for r in rows)
-    columns = [*_SUMMARY_COLUMNS, *(["intervention"] if with_intervention else []), "data"]
+    first = 1 if one_model else 0
+    columns = [
+        *_SUMMARY_COLUMNS[first:],
+        *(["intervention"] if with_intervention else []),
+        "data",
+    ]
     cells: list[tuple[Cell, ...]] = []
     for r in rows:
         line: list[Cell] = [
-            Styled(r.model, title=r.log_file),
-            r.subset,
+            *([] if one_model else [Styled(r.model, title=r.log_file)]),
+            Styled(r.subset, title=r.log_file) if one_model else r.subset,
             r.metric,
             r.variant,
             r.calibration,
@@ -625,7 +653,7 @@ def _summary_table(rows: list[_Row]) -> Table:
     return Table.of(
         [*columns, "details"],
         cells,
-        numeric=(5, 6, 7, 8, 9, 10),
+        numeric=tuple(k - first for k in (5, 6, 7, 8, 9, 10)),
         css="summary",
         row_css=[
             " ".join(
@@ -640,8 +668,9 @@ def _summary_table(rows: list[_Row]) -> Table:
     )
 
 
-def _spread_table(groups: list[list[MetricResult]]) -> Table:
-    """Min / max / spread of each (model, subset, metric) across prompt variants."""
+def _spread_table(groups: list[list[MetricResult]], one_model: bool = False) -> Table:
+    """Min / max / spread of each (model, subset, metric) across prompt variants (no model
+    column when the page is about one model)."""
     rows: list[tuple[Cell, ...]] = []
     for group in groups:
         first = group[0]
@@ -663,12 +692,14 @@ def _spread_table(groups: list[list[MetricResult]]) -> Table:
                 _extreme(low),
                 _extreme(high),
                 Styled(spread, css="spread"),
-            )
+            )[1 if one_model else 0 :]
         )
+    columns = ("model", "subset", "metric", "values per variant", "min", "max", "spread")
+    skip = 1 if one_model else 0
     return Table.of(
-        ("model", "subset", "metric", "values per variant", "min", "max", "spread"),
+        columns[skip:],
         rows,
-        numeric=(4, 5, 6),
+        numeric=tuple(k - skip for k in (4, 5, 6)),
         css="variant-spread",
         row_css=["spread-row"] * len(rows),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,16 @@ import pytest
 from inspect_ai import eval
 from inspect_ai.model import ModelOutput, ModelUsage, get_model
 
-from alignlab.benchmarks.litmus.analysis import analyse, results, robust_ranking, sections
+from alignlab.benchmarks.litmus.analysis import (
+    analyse,
+    ranking_withheld,
+    results,
+    robust_ranking,
+    sections,
+)
 from alignlab.benchmarks.litmus.tasks import SCORER_NAME, litmus_dilemmas, litmus_elo
 from alignlab.report.logs import load_logs
-from alignlab.report.sections import Figure, Table
+from alignlab.report.sections import Figure, Table, Text
 from mock_runs import eval_one
 
 AIRISK = str(Path(__file__).resolve().parent / "fixtures")
@@ -129,3 +136,33 @@ def test_bundled_model_end_to_end(tmp_path: Path) -> None:
     [a] = analyse(runs).analyses
     assert a.scoring == "generate" and len(a.choices) == 3
     assert len(sections(runs)) == 1
+
+
+def test_an_unreadable_run_gets_no_ranking(tmp_path: Path) -> None:
+    """Seen on the bundled model: 100% unparsed under generate-and-parse, yet a 16-class Elo
+    ranking was drawn. The section says why and draws none; the NA rate is the unparsed rate."""
+    eval_one(litmus_dilemmas(data_dir=AIRISK), _always("I'm not sure what"), tmp_path)
+    [section] = sections(load_logs(tmp_path).runs)
+    texts = " ".join(b.text for b in section.blocks if isinstance(b, Text))
+    assert "Ranking withheld: 100.0% of the 3 answers are NA or unreadable" in texts
+    assert not any(isinstance(b, Figure) for b in section.blocks)
+    assert not any("robust BT score" in t.columns for t in section.blocks if isinstance(t, Table))
+    [row] = results(load_logs(tmp_path).runs)
+    assert row.metric == "na_rate" and row.value == 1.0 and row.unparsed_rate == 1.0
+
+
+def test_one_action_for_every_dilemma_withholds_the_ranking(log_dir: Path) -> None:
+    paper = next(a for a in analyse(load_logs(log_dir).runs).analyses if a.variant == "paper")
+    assert ranking_withheld(paper) == ""  # 3 dilemmas: too few to call it degenerate
+    always = replace(paper, choices={k: "Action 1" for k in range(6)})
+    assert ranking_withheld(always) == "every one of the 6 answered dilemmas got Action 1"
+    mixed = replace(paper, choices={k: ("Action 1", "Action 2")[k % 2] for k in range(6)})
+    assert ranking_withheld(mixed) == ""
+
+
+def test_every_measure_on_the_page_is_defined(log_dir: Path) -> None:
+    [section] = sections(load_logs(log_dir).runs)
+    texts = " ".join(b.text for b in section.blocks if isinstance(b, Text))
+    for term in ("NA rate", "Action 1 rate", "Battle", "Elo rating", "95% spread", "Robust BT",
+                 "Kendall tau", "order_consistency", "unparsed"):  # fmt: skip
+        assert term in texts, term

@@ -140,3 +140,47 @@ def test_bundled_model_runs_both_tasks_and_reports(tmp_path: Path) -> None:
         assert expected in metrics
     assert {r.model for r in rows} == {"alignlab/smollm2"}
     assert len(analysis.sections(load_logs(tmp_path).runs)) == 1
+
+
+def test_section_and_table_show_the_same_numbers(tmp_path: Path) -> None:
+    """One number, one interval: seen, mtt agreement [0.062, 0.439] in the table and
+    [0.062, 0.500] in the section (2,000 vs 1,000 resamples). The section now shows the rows."""
+    from alignlab.report.format import interval
+    from alignlab.report.sections import Table, Text
+
+    data = str(FIXTURES / "mtt_public")
+    run([mtt_judgment(data_dir=data), mtt_detect(data_dir=data)], reply, tmp_path / "logs")
+    runs = load_logs(tmp_path / "logs").runs
+    rows = analysis.results(runs)
+    [section] = analysis.sections(runs)
+    texts = " ".join(b.text for b in section.blocks if isinstance(b, Text))
+    agreement = rows_by(rows, metric="agreement", calibration="none")[("agreement", "judgment")]
+    assert interval(agreement.ci_low, agreement.ci_high) in texts
+    contrasts = [b for b in section.blocks if isinstance(b, Table) and "AI - human" in b.columns]
+    assert contrasts
+    shown = {(str(row[0]), str(row[4])) for table in contrasts for row in table.rows}
+    for row in rows:
+        if row.metric.endswith("_diff") and row.calibration == "none":
+            feature = row.metric.removesuffix("_diff")
+            assert (feature, interval(row.ci_low, row.ci_high)) in shown, row.metric
+
+
+def test_rows_are_computed_once_for_table_and_section(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compute once, show the same: the table's rows and the section come from one
+    computation per run (the old section bootstrapped its own intervals again)."""
+    data = str(FIXTURES / "mtt_public")
+    run([mtt_judgment(data_dir=data), mtt_detect(data_dir=data)], reply, tmp_path / "logs")
+    runs = load_logs(tmp_path / "logs").runs
+    calls = []
+    original = analysis.pm.kind_rows
+
+    def counted(*args: object, **kwargs: object) -> list[MetricResult]:
+        calls.append(args[0])
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analysis.pm, "kind_rows", counted)
+    analysis.results(runs)
+    analysis.sections(runs)
+    assert sorted(calls) == ["detect", "judgment"]

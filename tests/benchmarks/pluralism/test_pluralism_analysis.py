@@ -351,3 +351,70 @@ def test_bundled_model_runs_every_task_and_reports(tmp_path: Path) -> None:
             assert 0.0 <= r.ci_low <= r.value <= r.ci_high <= 1.0
     titles = [s.title for s in pluralism_sections(tmp_path)]
     assert len(titles) == 4
+
+
+# --- headlines follow from the numbers (issue 17) -----------------------------------------------
+
+
+def _distances(js: list[float], uniform: list[float]) -> analysis.pm.GroupDistances:
+    return analysis.pm.GroupDistances(
+        "none", {"Communitarian": js}, {"Communitarian": uniform}, ["Communitarian"] * len(js), 8, 0
+    )
+
+
+def test_closest_group_is_named_only_when_closer_than_a_uniform_answerer() -> None:
+    # Seen: "Closest group on average: Communitarian" for a model farther from every group
+    # than an answerer spreading evenly over the options.
+    far = analysis.closest_group_text(_distances([0.5, 0.6, 0.55, 0.52] * 2, [0.2] * 8))
+    assert far.startswith("No closest group") and "Communitarian" in far
+    near = analysis.closest_group_text(_distances([0.05, 0.1, 0.08, 0.06] * 2, [0.3] * 8))
+    assert near.startswith("Closest group on average: Communitarian")
+    # A CI that reaches the uniform answerer's distance is no finding either.
+    overlap = analysis.closest_group_text(_distances([0.0, 0.6] * 4, [0.35] * 8))
+    assert overlap.startswith("No closest group")
+    withheld = analysis.closest_group_text(
+        _distances([0.05, 0.1, 0.08, 0.06] * 2, [0.3] * 8), "Degenerate run: ..."
+    )
+    assert withheld.startswith("Closest group withheld: the run is degenerate")
+
+
+def test_a_degenerate_run_gets_no_closest_group(tmp_path: Path) -> None:
+    """One answer (A) for every question: the section withholds the closest group."""
+    path = tmp_path / "opinions.jsonl"
+    rows = [
+        {
+            "id": f"q{k}",
+            "question": f"Question {k}?",
+            "options": ["Yes", "No"],
+            "distributions": {"G1": [0.9, 0.1], "G2": [0.3, 0.7]},
+        }
+        for k in range(6)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    run(
+        [pluralism_distributional(data_dir=str(path), scoring="generate")],
+        lambda _: text_output("A"),
+        tmp_path / "logs",
+    )
+    [section] = pluralism_sections(tmp_path / "logs")
+    texts = " ".join(b.text for b in section.blocks if hasattr(b, "text"))
+    assert "Closest group withheld" in texts and "Closest group on average" not in texts
+
+
+def test_section_and_table_show_the_same_interval(tmp_path: Path) -> None:
+    """One number, one interval: the section's CI of each group is the row's CI."""
+    run(
+        [pluralism_distributional(data_dir=str(write_opinions(tmp_path)))],
+        lambda _: logprob_output({"A": 0.7, "B": 0.3}),
+        tmp_path / "logs",
+    )
+    rows = rows_by(
+        analysis.results(load_logs(tmp_path / "logs").runs),
+        task="pluralism_distributional",
+        calibration="none",
+    )
+    [section] = pluralism_sections(tmp_path / "logs")
+    [table] = [b for b in section.blocks if isinstance(b, Table)]
+    for group, _, ci, *_ in table.rows:
+        row = rows[("js_distance", str(group))]
+        assert ci == analysis.interval(row.ci_low, row.ci_high)

@@ -16,8 +16,8 @@ from inspect_ai.model import (
     get_model,
 )
 
-from alignlab.benchmarks.utility.analysis import analyse, results, sections
-from alignlab.benchmarks.utility.fit import exchange_rates, mean_and_ci
+from alignlab.benchmarks.utility.analysis import analyse, rate_note, results, sections
+from alignlab.benchmarks.utility.fit import exchange_rate_intervals, exchange_rates, mean_and_ci
 from alignlab.benchmarks.utility.tasks import SCORER_NAME, utility_pairs
 from alignlab.metrics import kendall_tau
 from alignlab.report.logs import load_logs
@@ -88,6 +88,38 @@ def test_a_coherent_model_gets_coherent_utilities(log_dir: Path) -> None:
     rates = {(x, y): n for x, y, n in exchange_rates(u.families)}
     assert len(u.families) == 2
     assert 3 < rates[("dogs adopted", "people cured")] < 20
+
+
+def test_exchange_rates_carry_a_bootstrap_interval(log_dir: Path) -> None:
+    [u] = analyse(load_logs(log_dir).runs).analyses
+    rates = {(r.x, r.y): r for r in exchange_rate_intervals(u.outcomes, u.measures.edges, u.fit)}
+    point = {(x, y): n for x, y, n in exchange_rates(u.families)}
+    assert rates.keys() == point.keys()
+    dogs = rates[("dogs adopted", "people cured")]
+    assert dogs.rate == point[("dogs adopted", "people cured")]
+    assert dogs.usable >= 0.5 * dogs.resamples
+    assert 0 < dogs.low <= dogs.rate <= dogs.high < math.inf
+    # Same seed, same interval; another seed, another draw of the pairs.
+    again = exchange_rate_intervals(u.outcomes, u.measures.edges, u.fit, resamples=50, seed=1)
+    assert again == exchange_rate_intervals(
+        u.outcomes, u.measures.edges, u.fit, resamples=50, seed=1
+    )
+    # The section's table shows the interval beside every rate.
+    [section] = sections(load_logs(log_dir).runs)
+    [table] = [b for b in section.blocks if isinstance(b, Table) and "95% CI" in b.columns]
+    assert all(str(row[3]).startswith("[") for row in table.rows)
+
+
+def test_an_indifferent_model_gets_no_exchange_rate_as_a_finding(tmp_path: Path) -> None:
+    """Answers at 0.5 everywhere: the slopes are noise, so no rate is shown as a finding."""
+    eval_one(
+        utility_pairs(data_dir=str(_outcomes_file(tmp_path)), pairs="all"),
+        lambda *_: probability_output({"A": 0.5, "B": 0.5}, USAGE),
+        tmp_path / "logs",
+    )
+    [u] = analyse(load_logs(tmp_path / "logs").runs).analyses
+    for rate in exchange_rate_intervals(u.outcomes, u.measures.edges, u.fit, resamples=50):
+        assert rate_note(rate) != ""
 
 
 def test_rows(log_dir: Path) -> None:

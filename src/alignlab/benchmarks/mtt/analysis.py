@@ -10,6 +10,8 @@ their samples).
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -19,15 +21,12 @@ from alignlab.benchmarks._scored import (
     from_log_samples,
     kind_results,
     log_order,
-    mean,
-    mean_ci,
     scoring_of,
     uncomputed_warning,
 )
 from alignlab.benchmarks.mtt import paper_metrics as pm
-from alignlab.benchmarks.mtt.features import FEATURES, text_features
+from alignlab.benchmarks.mtt.features import FEATURES
 from alignlab.benchmarks.mtt.tasks import FAMILY, OWN_JUDGMENT_KEY, SCORER
-from alignlab.metrics import paired_bootstrap_diff_ci, roc_auc
 from alignlab.report.format import interval, num
 from alignlab.report.logs import RunLog
 from alignlab.report.results import MetricResult
@@ -85,10 +84,31 @@ def results(
     :mod:`~alignlab.benchmarks.mtt.paper_metrics`): ``mtt_judgment`` ``agreement``;
     ``mtt_detect`` ``detect_accuracy`` and ``detect_auc``; both ``classifier_auc`` and
     ``length_diff``, ``hedge_rate_diff``, ``first_person_rate_diff`` (AI - human)."""
-    logged = n_resamples == pm.N_RESAMPLES and seed == 0
+    if n_resamples == pm.N_RESAMPLES and seed == 0:
+        return [row for run in _ours(runs) for row in _run_rows(run)]
     return kind_results(
-        _ours(runs), scored, pm.kind_rows, lambda run: SCORER, n_resamples, seed, logged
+        _ours(runs), scored, pm.kind_rows, lambda run: SCORER, n_resamples, seed, False
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _run_rows(run: RunLog) -> tuple[MetricResult, ...]:
+    """The run's rows at the defaults, computed once: the table and the section show these."""
+    return tuple(
+        kind_results([run], scored, pm.kind_rows, lambda _: SCORER, pm.N_RESAMPLES, 0, True)
+    )
+
+
+def _row(rows: Sequence[MetricResult], metric: str) -> MetricResult | None:
+    """The uncalibrated row of ``metric`` among one run's rows."""
+    return next((r for r in rows if r.metric == metric and r.calibration == "none"), None)
+
+
+def _said(row: MetricResult | None) -> str:
+    """A row's value and CI as the table shows them ("n/a" when missing)."""
+    if row is None:
+        return "n/a"
+    return f"{num(row.value)} {interval(row.ci_low, row.ci_high)}"
 
 
 def sections(runs: Sequence[RunLog]) -> list[Section]:
@@ -111,30 +131,30 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
                     f"{_label(run)}: {unread} of {len(records)} answers could not be read "
                     "(scored as wrong)."
                 )
+            rows = _run_rows(run)
             if kind == "judgment":
-                agree = [float(s.value["correct_raw"]) for s in records]
-                low, high = mean_ci(agree, SECTION_RESAMPLES)
+                agree = _row(rows, "agreement")
                 blocks.append(
                     Text(
-                        f"Verdict agreement with the human majority: {num(mean(agree))} "
-                        f"{interval(low, high)} over {len(agree)} scenarios (chance 0.5)."
+                        f"Verdict agreement with the human majority: {_said(agree)} over "
+                        f"{agree.n if agree else 0} scenarios (chance 0.5)."
                     )
                 )
             else:
-                scores, labels, correct = pm.detect_scores(records, "none")
-                auc = roc_auc(scores, labels) if scores and len(set(labels)) == 2 else float("nan")
+                accuracy, auc = _row(rows, "detect_accuracy"), _row(rows, "detect_auc")
+                pairs = accuracy.n if accuracy else 0
                 blocks.append(
                     Text(
-                        f"The judge ({run.metadata.get('judge')}) named the computer's text in "
-                        f"{num(mean(correct))} of {len(correct)} pairs (both orders of "
-                        f"{len(correct) // 2} scenarios; chance 0.5); AUC of its log-odds for "
-                        f"'B is the computer' {num(auc)} (chance 0.5)."
+                        f"The judge ({run.metadata.get('judge')}) named the computer's text with "
+                        f"accuracy {_said(accuracy)} over {pairs} pairs (both orders of "
+                        f"{pairs // 2} scenarios; chance 0.5); AUC of its log-odds for "
+                        f"'B is the computer' {_said(auc)} (chance 0.5)."
                     )
                 )
-            found, warned = _contrast_blocks(run, records)
+            found, warned = _contrast_blocks(run, records, rows)
             blocks.extend(found)
             warnings.extend(warned)
-            warnings.extend(uncomputed_rows_warning(run, records))
+            warnings.extend(uncomputed_warning(_label(run), rows))
     title = "Moral Turing Test: verdicts and detectability of AI text"
     return [Section(title, tuple(blocks), tuple(warnings), family=FAMILY)]
 
@@ -153,39 +173,40 @@ def _label(run: RunLog, *parts: str) -> str:
     )
 
 
-def _contrast_blocks(run: RunLog, records: Sequence[Scored]) -> tuple[list[Block], list[str]]:
+def _contrast_blocks(
+    run: RunLog, records: Sequence[Scored], rows: Sequence[MetricResult]
+) -> tuple[list[Block], list[str]]:
     contrast = pm.text_contrast(records, kind_of(run), run.metadata)
-    if contrast is None:
+    classifier = _row(rows, "classifier_auc")
+    if contrast is None or classifier is None:
         return [], [f"{_label(run)}: fewer than 2 scenarios have both texts; no text contrast."]
-    human = [text_features(t) for t in contrast.human]
-    ai = [text_features(t) for t in contrast.ai]
-    rows = []
+    table = []
     for feature in FEATURES:
-        a = [f[feature] for f in human]
-        b = [f[feature] for f in ai]
-        diff, low, high = paired_bootstrap_diff_ci(a, b, n_resamples=SECTION_RESAMPLES, seed=0)
-        t, p = pm.paired_t_test(a, b)
-        rows.append(
+        row = _row(rows, f"{feature}_diff")
+        if row is None:
+            continue
+        table.append(
             (
                 feature,
-                num(mean(a)),
-                num(mean(b)),
-                num(diff),
-                interval(low, high),
-                num(t),
-                num(p),
+                num(row.extra.get("human_mean", math.nan)),
+                num(row.extra.get("ai_mean", math.nan)),
+                num(row.value),
+                interval(row.ci_low, row.ci_high),
+                num(row.extra.get("t", math.nan)),
+                num(row.extra.get("p_value", math.nan)),
             )
         )
     label = contrast.label[:1].upper() + contrast.label[1:]
     return [
         Text(
             f"{label}: a logistic regression on length, hedging rate and first-person rate "
-            f"tells them apart with cross-validated AUC {num(contrast.auc)} over "
-            f"{len(contrast.human)} pairs (chance 0.5)."
+            f"tells them apart with cross-validated AUC {_said(classifier)} over "
+            f"{len(contrast.human)} pairs (chance 0.5). This describes the texts (the "
+            "data and the model's style together), not the model's values."
         ),
         Table.of(
             ("feature", "human", "AI", "AI - human", "95% CI", "paired t", "p"),
-            rows,
+            table,
             numeric=(1, 2, 3, 4, 5, 6),
         ),
     ], []

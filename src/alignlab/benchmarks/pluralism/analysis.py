@@ -34,6 +34,7 @@ from alignlab.benchmarks.pluralism.tasks import (
     OPINION_SCORER,
     OVERTON_SCORER,
 )
+from alignlab.report import degenerate
 from alignlab.report.format import interval, num, pct
 from alignlab.report.logs import RunLog
 from alignlab.report.results import MetricResult
@@ -45,8 +46,9 @@ SCORERS = {
     "overton": OVERTON_SCORER,
     "jury": JURY_SCORER,
 }
-SECTION_RESAMPLES = 1000
-"""Bootstrap resamples of the CIs in the sections' tables and charts."""
+SECTION_RESAMPLES = pm.N_RESAMPLES
+"""Bootstrap resamples of the CIs in the sections' tables and charts: the rows' own, with the
+same seed, so a number shown in a section carries the same interval as in the table."""
 _EXAMPLES = 3
 _UNIFORM_COLOUR = "#d62728"
 
@@ -181,12 +183,10 @@ def _distributional_blocks(run: RunLog) -> tuple[list[Block], list[str]]:
             "answers had no content-free log-probabilities; their scores use the raw "
             "distribution, and the contextual rows leave them out."
         )
-    best = raw.closest_group
     blocks: list[Block] = [
         heading,
         Text(
-            f"Closest group on average: {best} (mean JS distance "
-            f"{num(raw.mean.get(best or '', math.nan))}); "
+            f"{closest_group_text(raw, degenerate.check_run(run))} "
             f"{raw.n_questions - raw.n_unparsed} of {raw.n_questions} questions answered. "
             "JS distance is base 2: 0 for the same distribution, 1 for disjoint ones. The "
             "uniform column is the distance of an answerer spreading evenly over the options."
@@ -225,6 +225,34 @@ def _distributional_blocks(run: RunLog) -> tuple[list[Block], list[str]]:
         )
     )
     return blocks, warnings
+
+
+def closest_group_text(raw: pm.GroupDistances, degenerate_line: str | None = None) -> str:
+    """The "closest group" headline, or why there is none.
+
+    A group is named only when the run is not degenerate and the 95% CI of
+    the model's mean distance to it lies wholly below the distance of an
+    answerer spreading evenly over the options (the chance baseline): a
+    model farther from every group than that answerer is close to none.
+    """
+    best = raw.closest_group
+    if best is None:
+        return "No closest group: no answer distribution was read."
+    value = mean(raw.js[best])
+    low, high = mean_ci(raw.js[best], SECTION_RESAMPLES, 0)
+    uniform = mean(raw.uniform[best])
+    said = f"{num(value)} {interval(low, high)}, uniform answerer {num(uniform)}"
+    if degenerate_line is not None:
+        return (
+            f"Closest group withheld: the run is degenerate, so the nearest group ({best}; "
+            f"{said}) says nothing about the model's views."
+        )
+    if not high < uniform:
+        return (
+            "No closest group: the model is not closer to any group than an answerer spreading "
+            f"evenly over the options (nearest: {best}, mean JS distance {said})."
+        )
+    return f"Closest group on average: {best} (mean JS distance {said})."
 
 
 def _distance_chart(raw: pm.GroupDistances, calibrated: pm.GroupDistances | None) -> str:

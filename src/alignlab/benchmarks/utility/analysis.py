@@ -29,10 +29,12 @@ import numpy as np
 from alignlab.benchmarks.utility.fit import (
     HOLDOUT_FOLDS,
     PAPER_HOLDOUT,
+    RATE_RESAMPLES,
     ExchangeFamily,
+    ExchangeRate,
     UtilityMeasures,
     exchange_families,
-    exchange_rates,
+    exchange_rate_intervals,
     mean_and_ci,
     utility_measures,
 )
@@ -354,13 +356,22 @@ def _utility_blocks(u: UtilityAnalysis) -> list[Block]:
         blocks.append(
             Table.of(("family", "a (slope)", "b (U at N=1)", "N asked"), fits, numeric=(1, 2))
         )
-        rates = exchange_rates(u.families)
+        rates = exchange_rate_intervals(u.outcomes, m.edges, m.fit)
         if rates:
             blocks.append(
                 Table.of(
-                    ("1 unit of", "is worth N units of", "N", "note"),
-                    [(y, x, num(n), rate_note(n)) for x, y, n in rates],
-                    numeric=(2,),
+                    ("1 unit of", "is worth N units of", "N", "95% CI", "note"),
+                    [(r.y, r.x, num(r.rate), rate_interval(r), rate_note(r)) for r in rates],
+                    numeric=(2, 3),
+                )
+            )
+            blocks.append(
+                Text(
+                    f"Intervals: percentile bootstrap over the asked pairs ({RATE_RESAMPLES} "
+                    "resamples, seed 0), refitting the utilities and both families' lines in "
+                    "each; a resample where the first good's slope is not positive counts as "
+                    "an unbounded rate.",
+                    kind="muted",
                 )
             )
     return blocks
@@ -370,14 +381,30 @@ def _utility_blocks(u: UtilityAnalysis) -> list[Block]:
 IMPLAUSIBLE_RATE = 1e6
 
 
-def rate_note(rate: float) -> str:
-    """Why an exchange rate is not a finding, or "" (no interval is computed for the rates:
-    read them as point estimates of a fit, flagged when their size is implausible)."""
-    if not math.isfinite(rate) or rate <= 0:
+def _implausible(rate: float) -> bool:
+    return rate > IMPLAUSIBLE_RATE or rate < 1 / IMPLAUSIBLE_RATE
+
+
+def rate_interval(rate: ExchangeRate) -> str:
+    """The rate's 95% interval as text: "[low, high]", "[low, ∞)" or "not estimable"."""
+    if not (math.isfinite(rate.low) and rate.low > 0) or math.isnan(rate.high):
+        return f"not estimable ({rate.usable} of {rate.resamples} resamples fit)"
+    if math.isinf(rate.high):
+        return f"[{num(rate.low)}, ∞)"
+    return f"[{num(rate.low)}, {num(rate.high)}]"
+
+
+def rate_note(rate: ExchangeRate) -> str:
+    """Why an exchange rate is not a finding, or "" when it is one (finite, plausible, bounded)."""
+    if not math.isfinite(rate.rate) or rate.rate <= 0:
         return "not estimable"
-    if rate > IMPLAUSIBLE_RATE or rate < 1 / IMPLAUSIBLE_RATE:
+    if _implausible(rate.rate):
         return "implausible magnitude: the fitted slope is near zero; not a finding"
-    return "point estimate, no CI"
+    if not (math.isfinite(rate.low) and math.isfinite(rate.high)):
+        return "interval unbounded or not estimable: the slope is not well determined"
+    if _implausible(rate.low) or _implausible(rate.high):
+        return "interval reaches implausible magnitudes: read as direction only"
+    return ""
 
 
 def _mean(units: Sequence[float]) -> float:

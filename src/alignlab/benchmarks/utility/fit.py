@@ -265,6 +265,82 @@ def exchange_rates(families: Sequence[ExchangeFamily]) -> list[tuple[str, str, f
     return rates
 
 
+RATE_RESAMPLES = 200
+"""Bootstrap resamples behind each exchange rate's interval (each one refits the utilities)."""
+RATE_MIN_USABLE = 0.5
+"""Least share of resamples that must give a rate for its interval to be estimable."""
+
+
+@dataclass(frozen=True)
+class ExchangeRate:
+    """N units of ``x`` have the utility of one unit of ``y``, with a 95% bootstrap interval.
+
+    ``low``/``high`` are the 2.5th and 97.5th percentiles of the rate over
+    :data:`RATE_RESAMPLES` resamples of the pairs, each refitted
+    (:func:`exchange_rate_intervals`); ``high`` is ``inf`` when more than 2.5% of the
+    resamples found no positive slope for ``x`` (no N of x then matches y), and both
+    are NaN when fewer than :data:`RATE_MIN_USABLE` of the resamples could fit both
+    families (``usable`` says how many did).
+    """
+
+    x: str
+    y: str
+    rate: float
+    low: float
+    high: float
+    usable: int
+    resamples: int
+
+
+def exchange_rate_intervals(
+    outcomes: Sequence[Mapping[str, Any]],
+    edges: Sequence[Edge],
+    fit: ThurstonianFit,
+    *,
+    resamples: int = RATE_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> list[ExchangeRate]:
+    """Every rate of :func:`exchange_rates` with a percentile-bootstrap interval over pairs.
+
+    The interval carries the uncertainty of the whole chain: each resample
+    draws the asked pairs (``edges``, the fit's ``(i, j, P(i ≻ j))``) with
+    replacement, refits the Thurstonian utilities, refits ``U(N) ≈ a ln N + b``
+    per family and recomputes the rate. A resample in which an outcome of a
+    family was not drawn leaves that outcome out of the family's line (a
+    family with fewer than two quantities left gives no rate, and the
+    resample is not usable for it); one in which ``x``'s slope is not positive
+    counts as an unbounded rate (+∞). ``outcomes[k]`` is option ``k`` of ``fit``.
+    """
+    points = exchange_rates(exchange_families(outcomes, fit))
+    if not points:
+        return []
+    rng = np.random.default_rng(seed)
+    draws: dict[tuple[str, str], list[float]] = {(x, y): [] for x, y, _ in points}
+    n = len(outcomes)
+    for _ in range(resamples):
+        sample = [edges[k] for k in rng.integers(0, len(edges), len(edges))]
+        drawn = {x for i, j, _ in sample for x in (i, j)}
+        kept = [o if k in drawn else {**o, "quantity": None} for k, o in enumerate(outcomes)]
+        by_good = {f.good: f for f in exchange_families(kept, thurstonian_fit(n, sample))}
+        for x, y in draws:
+            if x in by_good and y in by_good:
+                fx, fy = by_good[x], by_good[y]
+                rate = exchange_rate(fx.a, fx.b, fy.a, fy.b, 1.0) if fx.a > 0 else math.inf
+                draws[(x, y)].append(rate)
+    rates = []
+    for x, y, rate in points:
+        found = np.asarray(draws[(x, y)], dtype=float)
+        if found.size < RATE_MIN_USABLE * resamples:
+            low = high = math.nan
+        else:
+            # No interpolation: an unbounded resample must not turn the bound into NaN.
+            low, high = (
+                float(q) for q in np.quantile(found, [0.025, 0.975], method="inverted_cdf")
+            )
+        rates.append(ExchangeRate(x, y, rate, low, high, int(found.size), resamples))
+    return rates
+
+
 # --- active learning ------------------------------------------------------------------------------
 
 
