@@ -197,3 +197,18 @@ def test_generators_on_the_bundled_model_are_seeded() -> None:
         assert pair["chosen_scores"]["reward"] > pair["rejected_scores"]["reward"]
     rows = self_align(sampler, types=1, topics_per_type=1, stats=GenerationStats())
     assert all("Principles" not in r["completion"] for r in rows)
+
+
+def test_cli_refuses_an_unknown_style_and_mixes_heads(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from alignlab.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "p.jsonl"
+    result = runner.invoke(app, ["data", "counterfactual", "--style", "pirate", "-o", str(out)])
+    assert result.exit_code == 1 and "refuses" in result.output and not out.exists()
+    result = runner.invoke(app, ["data", "from-policy", "--weight", "helpfulness", "-o", str(out)])
+    assert result.exit_code == 1 and "name=number" in result.output
+    result = runner.invoke(app, ["mix-heads", str(tmp_path), "--weight", "a=1", "-o", str(out)])
+    assert result.exit_code == 1 and "not a MAH-DPO" in result.output

@@ -440,6 +440,7 @@ def train_mahdpo(recipe: Recipe, base: Path, out: Path) -> TrainOutcome:
     model = multi_head_model(base, len(objectives), m.noise, recipe.train.seed, m.train_layers)
     reference = multi_head_model(base, len(objectives), m.noise, recipe.train.seed, 0)
     reference.eval()
+    reference.requires_grad_(False)
     checkpoints = out / "checkpoints"
     trainer_class = _dpo_trainer_class()
     args = DPOConfig(
