@@ -154,7 +154,9 @@ class Sampler:
                 pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
             )
         start = inputs["input_ids"].shape[1]
-        return [self.tokenizer.decode(seq[start:], skip_special_tokens=True).strip() for seq in out]
+        return [
+            str(self.tokenizer.decode(seq[start:], skip_special_tokens=True)).strip() for seq in out
+        ]
 
     def chat(
         self, user: str, key: Sequence[object], system: str | None = None, n: int = 1

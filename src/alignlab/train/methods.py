@@ -35,7 +35,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alignlab.errors import AlignlabError, DatasetError
 from alignlab.train.recipe import DataConfig, Recipe
@@ -90,12 +90,12 @@ def kto_rows(recipe: Recipe) -> list[dict[str, Any]]:
     for line, row in read_rows(path):
         prompt = _user(required_text(row, "prompt", path, line))
         if "chosen" in row:
-            for name, label in (("chosen", True), ("rejected", False)):
+            for name, desirable in (("chosen", True), ("rejected", False)):
                 text = required_text(row, name, path, line)
-                rows.append({"prompt": prompt, "completion": _assistant(text), "label": label})
+                rows.append({"prompt": prompt, "completion": _assistant(text), "label": desirable})
             continue
         completion = required_text(row, "completion", path, line)
-        label = row.get("label")
+        label: Any = row.get("label")
         if isinstance(label, str) and label.lower() in ("true", "false", "1", "0"):
             label = label.lower() in ("true", "1")
         if not isinstance(label, bool | int) or label not in (0, 1):
@@ -349,7 +349,8 @@ def _head_switch_class() -> type:
 
         @property
         def weight(self) -> torch.Tensor:
-            return self.heads[self.active].weight
+            head: Any = self.heads[self.active]
+            return cast("torch.Tensor", head.weight)
 
         def forward(self, hidden: torch.Tensor) -> torch.Tensor:
             return self.heads[self.active](hidden)
@@ -442,7 +443,7 @@ def train_mahdpo(recipe: Recipe, base: Path, out: Path) -> TrainOutcome:
     reference.eval()
     reference.requires_grad_(False)
     checkpoints = out / "checkpoints"
-    trainer_class = _dpo_trainer_class()
+    trainer_class: Any = _dpo_trainer_class()
     args = DPOConfig(
         **_common_args(recipe, checkpoints),
         beta=recipe.train.beta,
@@ -574,7 +575,7 @@ def train_grpo(recipe: Recipe, base: Path, out: Path) -> TrainOutcome:
     common["per_device_train_batch_size"] = batch
     trainer = GRPOTrainer(
         model=model,
-        reward_funcs=[reward],
+        reward_funcs=[reward],  # type: ignore[list-item]
         args=GRPOConfig(
             **common,
             beta=recipe.train.beta,

@@ -268,7 +268,7 @@ def load_recipe(path: str | Path) -> Recipe:
     if method not in METHODS:
         raise _fail(path, "method", f"unknown method {method!r}; known: {', '.join(METHODS)}")
     data = _section(path, "data", raw.get("data"), DataConfig)
-    data_raw = raw.get("data") if isinstance(raw.get("data"), dict) else {}
+    data_raw: dict[str, Any] = raw["data"] if isinstance(raw.get("data"), dict) else {}
     if method == "grpo" and "source" not in data_raw:
         data = replace(data, source="prompts")
     if data.source not in ("ethics", "file", "prompts"):
@@ -286,7 +286,7 @@ def load_recipe(path: str | Path) -> Recipe:
             "grpo trains on prompts ('prompts' or 'file'); other methods on 'ethics' or 'file'",
         )
     train = _section(path, "train", raw.get("train"), TrainConfig)
-    train_raw = raw.get("train") if isinstance(raw.get("train"), dict) else {}
+    train_raw: dict[str, Any] = raw["train"] if isinstance(raw.get("train"), dict) else {}
     if method in METHOD_LOSSES:
         default_loss, known_losses = METHOD_LOSSES[method]
         if "loss_type" not in train_raw:
