@@ -614,10 +614,11 @@ results_cli.register(app)
 
 
 def _register_training() -> None:
-    from alignlab.train.cli import align_command, data_app
+    from alignlab.train.cli import align_command, data_app, mix_heads_command
 
     app.command("align")(align_command)
     app.add_typer(data_app, name="data")
+    app.command("mix-heads")(mix_heads_command)
 
 
 _register_training()

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from alignlab.cli import app
 from alignlab.train.recipe import (
+    METHODS,
     RecipeError,
     dpo_loss_types,
     example_names,
@@ -27,7 +28,7 @@ def test_every_example_loads(tmp_path: Path) -> None:
     assert {"ethics-sft", "ethics-dpo", "pairs-dpo"} <= set(example_names())
     for name in example_names():
         recipe = load_recipe(_write(tmp_path, example_recipe(name)))
-        assert recipe.method in ("sft", "dpo")
+        assert recipe.method in METHODS
     sft = load_recipe(_write(tmp_path, example_recipe("ethics-sft")))
     assert sft.data.variants == ("paper", "reverse")
     assert sft.lora is None and sft.train.freeze_embeddings  # full fine-tuning
@@ -55,7 +56,7 @@ def test_wrong_type_names_field(tmp_path: Path) -> None:
 
 
 def test_unknown_method_and_loss_type_list_what_exists(tmp_path: Path) -> None:
-    with pytest.raises(RecipeError, match=r"'method'.*sft, dpo"):
+    with pytest.raises(RecipeError, match=r"'method'.*sft, dpo, kto, sacpo, mahdpo, grpo"):
         load_recipe(_write(tmp_path, "method: ppo\n"))
     with pytest.raises(RecipeError) as ex:
         load_recipe(_write(tmp_path, "method: dpo\ntrain: {loss_type: [sigmoid, magic]}\n"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -130,3 +130,199 @@ def data_inspect(file: Annotated[Path, typer.Argument(help="JSONL, CSV or Parque
         raise typer.Exit(code=1) from None
     for key, value in summary.items():
         console.print(f"{key:18s} {value}", soft_wrap=True)
+
+
+def _sampler(model: str, seed: int, max_new_tokens: int, temperature: float) -> Any:
+    from alignlab.train.align import base_checkpoint
+    from alignlab.train.generate import Sampler
+
+    return Sampler(
+        base_checkpoint(model),
+        seed=seed,
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        name=model,
+    )
+
+
+def _progress(label: str) -> Any:
+    from rich.progress import track
+
+    return lambda items: track(list(items), description=label, console=err)
+
+
+def _report(records: list[dict[str, Any]], stats: Any, out: Path) -> None:
+    from alignlab.train.preference import write_jsonl
+
+    write_jsonl(records, out)
+    console.print(f"Wrote {len(records)} rows to {out}")
+    for reason, count in sorted(stats.skipped.items()):
+        err.print(f"[yellow]Skipped {count}:[/yellow] {reason}")
+
+
+ModelOpt = Annotated[
+    str, typer.Option(help="Model that writes the answers: alignlab/smollm2 or hf/<folder>")
+]
+SeedOpt = Annotated[int, typer.Option(help="Sampling seed (each prompt gets its own from it)")]
+TokensOpt = Annotated[int, typer.Option(help="Most new tokens per answer")]
+TempOpt = Annotated[float, typer.Option(help="Sampling temperature")]
+PromptsOpt = Annotated[
+    Path | None, typer.Option(help="Prompt file (JSONL/CSV/Parquet with `prompt`); default bundled")
+]
+LimitOpt = Annotated[int | None, typer.Option(help="Use the first N prompts")]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="JSONL file to write")]
+
+
+@data_app.command("counterfactual")
+def data_counterfactual(
+    out: OutOpt,
+    style: Annotated[str, typer.Option(help="ethical, honest, refuses or helpful")] = "ethical",
+    variant: Annotated[
+        str, typer.Option(help="contrastive (desired over counterfactual), enc, dis, negation")
+    ] = "contrastive",
+    prompts: PromptsOpt = None,
+    limit: LimitOpt = None,
+    model: ModelOpt = "alignlab/smollm2",
+    seed: SeedOpt = 0,
+    max_new_tokens: TokensOpt = 64,
+    temperature: TempOpt = 0.8,
+) -> None:
+    """Counterfactual DPO pairs: answers under a style directive and its counterfactual.
+
+    The pairs keep the neutral prompt (no directive), so DPO on them instils the style.
+    """
+    from alignlab.train.generate import (
+        STYLES,
+        GenerationStats,
+        counterfactual_pairs,
+        load_prompts,
+    )
+
+    try:
+        if style not in STYLES:
+            raise AlignlabError(f"unknown style '{style}'; styles: {', '.join(STYLES)}")
+        items = load_prompts(prompts, None if prompts else STYLES[style].kinds, limit)
+        sampler = _sampler(model, seed, max_new_tokens, temperature)
+        stats = GenerationStats()
+        records = counterfactual_pairs(
+            sampler, items, style, variant, stats, _progress("Counterfactual pairs")
+        )
+    except AlignlabError as ex:
+        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    _report(records, stats, out)
+
+
+@data_app.command("self-align")
+def data_self_align(
+    out: OutOpt,
+    output: Annotated[str, typer.Option(help="sft (prompt, completion) or pairs")] = "sft",
+    topics: Annotated[int, typer.Option(help="Topics brainstormed per question type")] = 3,
+    types: Annotated[int | None, typer.Option(help="Use the first N question types")] = None,
+    scaffold: Annotated[
+        Path | None, typer.Option(help="Principles/exemplars/question types YAML; default bundled")
+    ] = None,
+    model: ModelOpt = "alignlab/smollm2",
+    seed: SeedOpt = 0,
+    max_new_tokens: TokensOpt = 64,
+    temperature: TempOpt = 0.8,
+) -> None:
+    """SELF-ALIGN: topic-guided questions answered under principles; rows without the principles."""
+    from alignlab.train.generate import GenerationStats, load_scaffold, self_align
+
+    try:
+        sampler = _sampler(model, seed, max_new_tokens, temperature)
+        stats = GenerationStats()
+        records = self_align(
+            sampler,
+            scaffold=load_scaffold(scaffold),
+            topics_per_type=topics,
+            types=types,
+            output=output,
+            stats=stats,
+            progress=_progress("Question types"),
+        )
+    except AlignlabError as ex:
+        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    _report(records, stats, out)
+
+
+@data_app.command("from-policy")
+def data_from_policy(
+    out: OutOpt,
+    bundle: Annotated[str, typer.Option(help="Policy bundle: general, medical or a folder")] = (
+        "general"
+    ),
+    weight: Annotated[
+        list[str] | None,
+        typer.Option(help="Principle weight name=value (repeatable), e.g. helpfulness=0.5"),
+    ] = None,
+    samples: Annotated[int, typer.Option(help="Answers sampled per prompt")] = 4,
+    min_margin: Annotated[float, typer.Option(help="Keep pairs whose rewards differ more")] = 0.05,
+    prompts: PromptsOpt = None,
+    limit: LimitOpt = None,
+    model: ModelOpt = "alignlab/smollm2",
+    seed: SeedOpt = 0,
+    max_new_tokens: TokensOpt = 64,
+    temperature: TempOpt = 0.8,
+) -> None:
+    """Pairs from policies: principle rewards rank sampled answers (best chosen, worst rejected)."""
+    from alignlab.policy.principles import PrincipleReward
+    from alignlab.train.generate import GenerationStats, load_prompts, policy_pairs
+
+    try:
+        weights = {}
+        for text in weight or []:
+            name, _, value = text.partition("=")
+            try:
+                weights[name.strip()] = float(value)
+            except ValueError:
+                raise AlignlabError(f"--weight '{text}': write name=number") from None
+        reward = PrincipleReward.for_bundle(bundle, weights or None)
+        items = load_prompts(prompts, None, limit)
+        sampler = _sampler(model, seed, max_new_tokens, temperature)
+        stats = GenerationStats()
+        records = policy_pairs(
+            sampler,
+            items,
+            reward,
+            samples=samples,
+            min_margin=min_margin,
+            bundle=bundle,
+            stats=stats,
+            progress=_progress("Policy pairs"),
+        )
+    except AlignlabError as ex:
+        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    _report(records, stats, out)
+
+
+def mix_heads_command(
+    checkpoint: Annotated[Path, typer.Argument(help="A MAH-DPO model folder (alignlab align)")],
+    weight: Annotated[
+        list[str], typer.Option(help="Objective weight name=value (repeatable); renormalised")
+    ],
+    out: OutOpt,
+) -> None:
+    """Serve a multi-head (MAH-DPO) model under your objective weights as a plain checkpoint.
+
+    The heads' logits mixed with the weights equal one head with the mixed
+    weights, so the output runs anywhere: alignlab eval --model hf/OUT.
+    """
+    from alignlab.train.methods import mix_heads
+
+    try:
+        weights = {}
+        for text in weight:
+            name, _, value = text.partition("=")
+            try:
+                weights[name.strip()] = float(value)
+            except ValueError:
+                raise AlignlabError(f"--weight '{text}': write objective=number") from None
+        target = mix_heads(checkpoint, weights, out)
+    except AlignlabError as ex:
+        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    console.print(f"Wrote {target}. Evaluate it with: alignlab eval --model hf/{target}")

@@ -190,7 +190,12 @@ def train(recipe: Recipe, base: Path, out: Path) -> TrainOutcome:
 
     A finished run (``out/model/alignlab_trained.json``) is returned as it is;
     an interrupted one resumes from its newest checkpoint in ``out/checkpoints``.
+    KTO, SACPO, MAH-DPO and GRPO are assembled in :mod:`alignlab.train.methods`.
     """
+    if recipe.method not in ("sft", "dpo"):
+        from alignlab.train.methods import train_method
+
+        return train_method(recipe, base, out)
     done = out / "model" / DONE_FILE
     if done.is_file():
         info = json.loads(done.read_text())
