@@ -159,7 +159,7 @@ def _response_id(row: dict[str, object], name: str, path: Path, line: int) -> in
     value = row.get(name)
     if value not in (0, 1) or isinstance(value, bool):
         raise DatasetError(path, f"must be 0 or 1, got {value!r}", line=line, field=name)
-    return int(value)  # type: ignore[arg-type]
+    return int(value)
 
 
 def _pku_pair(row: dict[str, object], path: Path, line: int) -> PreferencePair:
