@@ -94,7 +94,10 @@ def test_reason_and_principles_move_forbidden_actions_against_the_baseline(
     runs = load_logs(tmp_path).runs
     found = {s.title: s for s in decide_analysis.sections(runs)}
     moves = found["DECIDE-SIM: interventions against their baselines"].blocks[0].rows  # type: ignore[union-attr]
-    forbidden = {r[1]: r for r in moves if r[2] == "high" and r[3] == "forbidden_actions"}
+    forbidden = {r[1]: r for r in moves if r[2] == "all" and r[3] == "forbidden_actions"}
     # one forbidden tap per baseline episode, none once the model reasons or has principles
-    assert forbidden["reason"][7] == "-1.00"
-    assert forbidden["principles"][7] == "-1.00"
+    for intervention in ("reason", "principles"):
+        row = forbidden[intervention]
+        assert row[4] == 2  # the two episodes (same seeds) paired
+        assert (row[5], row[6], row[7]) == ("1.000", "0.000", "-1.00")
+        assert row[8] == "[-1.000, -1.000]"
