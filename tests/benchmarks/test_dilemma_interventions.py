@@ -61,10 +61,10 @@ def test_reason_and_principles_move_p_score_against_the_baseline(tmp_path: Path)
     reason = rows[("reason", "P-Score")]
     # the three multiple-choice items: baseline 1/3 pacifist, after reasoning 3/3
     assert reason[3] == 3
-    assert float(reason[4]) == pytest.approx(100 / 3, abs=0.1)
-    assert float(reason[5]) == pytest.approx(100.0)
+    assert float(str(reason[4])) == pytest.approx(100 / 3, abs=0.1)
+    assert float(str(reason[5])) == pytest.approx(100.0)
     assert reason[6] == "+66.7"
-    low, high = (float(x) for x in re.findall(r"-?\d+\.?\d*", reason[7]))
+    low, high = (float(x) for x in re.findall(r"-?\d+\.?\d*", str(reason[7])))
     assert low <= 66.7 <= high
     principles = rows[("principles", "P-Score")]
     assert principles[6] == "+0.0"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ def test_honesty_and_reasoning_suites_on_the_bundled_model(tmp_path: Path) -> No
     from alignlab.runner import run_eval
 
     logs = tmp_path / "logs"
-    options = {
+    options: dict[str, dict[str, Any]] = {
         "honesty": {"resamples": 2, "repeats": 2},
         "reasoning": {"second_judge": "grader2"},
     }
