@@ -23,7 +23,8 @@ def test_honesty_and_reasoning_suites_on_the_bundled_model(tmp_path: Path) -> No
     logs = tmp_path / "logs"
     options: dict[str, dict[str, Any]] = {
         "honesty": {"resamples": 2, "repeats": 2},
-        "reasoning": {"second_judge": "grader2"},
+        # short MoReBench answers: each rubric criterion is still one judge call per judge
+        "reasoning": {"second_judge": "grader2", "max_tokens": 48},
     }
     for suite, task_args in options.items():
         outcome = run_eval(
