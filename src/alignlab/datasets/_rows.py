@@ -256,6 +256,37 @@ def read_json(file: Path) -> Any:
         raise DatasetError(file, f"cannot be read: {ex}") from ex
 
 
+def read_json_array(file: Path) -> Rows:
+    """(line number where the element starts, object) for each element of a JSON file holding
+    one array of objects (the layout of many published releases), so errors can name a line."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as ex:
+        raise DatasetError(file, f"is not UTF-8 text ({ex}); save it as UTF-8") from ex
+    except OSError as ex:
+        raise DatasetError(file, f"cannot be read: {ex}") from ex
+    decoder = json.JSONDecoder()
+    at = len(text) - len(text.lstrip())
+    if not text.startswith("[", at):
+        raise DatasetError(file, "must hold one JSON array of objects", line=1)
+    at += 1
+    while True:
+        while at < len(text) and text[at] in " \t\r\n,":
+            at += 1
+        if at >= len(text):
+            raise DatasetError(file, "the JSON array is not closed", line=text.count("\n") + 1)
+        if text[at] == "]":
+            return
+        line_no = text.count("\n", 0, at) + 1
+        try:
+            value, at = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as ex:
+            raise DatasetError(file, f"not valid JSON: {ex.msg}", line=ex.lineno) from ex
+        if not isinstance(value, dict):
+            raise DatasetError(file, "each element must be a JSON object", line=line_no)
+        yield line_no, value
+
+
 def read_string_map(file: Path, expected: str) -> dict[str, str]:
     """A JSON object of names to text (group descriptions, a value map), keys and values stripped.
 

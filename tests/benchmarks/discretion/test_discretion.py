@@ -3,6 +3,7 @@ annotator (picks the shorter response) and a position-biased one (always A)."""
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from inspect_ai.model import ModelOutput, ModelUsage
 from alignlab.benchmarks.discretion import analysis
 from alignlab.benchmarks.discretion.data import load_pairs, load_principles
 from alignlab.benchmarks.discretion.tasks import discretion, pair_samples
+from alignlab.errors import DatasetError
 from alignlab.metrics.discretion import discretion as discretion_of
 from alignlab.report.logs import load_logs
 from mock_outputs import probability_output
@@ -73,3 +75,40 @@ def test_human_labels_from_chosen_rejected_pairs(tmp_path: Path) -> None:
     [row] = human.rows  # type: ignore[union-attr]
     assert row[2] == len(pairs)
     assert row[3] == f"{100 * sum(shorter_is_human) / len(pairs):.1f}%"
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_hh_rlhf_layout_splits_the_shared_dialogue() -> None:
+    pairs = load_pairs(str(FIXTURES / "hh_rlhf_train.jsonl.gz"))
+    assert len(pairs) == 3
+    second = pairs[1]
+    # multi-turn: the prompt keeps the earlier turns, the responses only the last one
+    assert second.prompt.endswith("Human: Ten children.")
+    assert "Sure, how many guests?" in second.prompt
+    chosen = second.responses[second.human or 0]
+    assert chosen == "Plan two hours: games, food, then cake."
+    assert second.source == "hh_rlhf_train.jsonl.gz:2"
+
+
+def test_pku_saferlhf_layout_keeps_better_and_safer() -> None:
+    first, second = load_pairs(str(FIXTURES / "pku_saferlhf_test.jsonl"))
+    assert first.responses[0].startswith("I can't help") and first.human == 0
+    assert (second.human, second.safer) == (1, 0)
+
+
+def test_bad_public_rows_name_file_line_and_field(tmp_path: Path) -> None:
+    hh = tmp_path / "train.jsonl"
+    hh.write_text(
+        '{"chosen": "\\n\\nHuman: Hi\\n\\nAssistant: Hello", '
+        '"rejected": "\\n\\nHuman: Bye\\n\\nAssistant: Hello"}\n'
+    )
+    with pytest.raises(DatasetError, match=r"train.jsonl.*line 1.*rejected"):
+        load_pairs(str(hh))
+    pku = tmp_path / "test.jsonl"
+    row = json.loads((FIXTURES / "pku_saferlhf_test.jsonl").read_text().splitlines()[0])
+    row["better_response_id"] = 2
+    pku.write_text("\n" + json.dumps(row) + "\n")
+    with pytest.raises(DatasetError, match=r"test.jsonl.*line 2.*better_response_id"):
+        load_pairs(str(pku))

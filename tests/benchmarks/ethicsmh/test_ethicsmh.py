@@ -71,3 +71,39 @@ def test_decision_and_explanation_scores(tmp_path: Path) -> None:
     assert rows[("explanation score", "all")].value == pytest.approx(75.0)
     [section] = analysis.sections(load_logs(tmp_path).runs)
     assert "mockllm/judge (grader role)" in str(section.blocks[1])
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "Ethical-Reasoning-in-Mental-Health.csv"
+
+
+def test_published_csv_is_read_with_the_expected_option_from_its_reasoning() -> None:
+    with pytest.warns(UserWarning, match=r"1 row\(s\) name no preferred option.*lines \[4\]"):
+        items = load_scenarios(str(FIXTURE.parent))
+    assert [i.id for i in items] == ["ethics_mh_901", "ethics_mh_902"]
+    first, second = items
+    assert first.expected == 1 and len(first.options) == 3  # "Option 2", 1-based
+    assert second.expected == 1 and len(second.options) == 4
+    assert second.viewpoints[0] == "Client: wants control over treatment."
+    assert first.expected_reasoning[0].startswith("Option 2 is preferred")
+    assert first.source == f"{FIXTURE.name}:2"
+    with pytest.warns(UserWarning):
+        task = ethicsmh(data_dir=str(FIXTURE))  # the file itself works too
+    assert [s.target for s in task.dataset] == ["B", "B"]
+    assert task.dataset[1].metadata is not None and task.dataset[1].metadata["choices"] == [
+        "A",
+        "B",
+        "C",
+        "D",
+    ]
+
+
+def test_bad_published_row_names_file_line_and_field(tmp_path: Path) -> None:
+    lines = FIXTURE.read_text().splitlines()
+    header, row = lines[0], lines[1]
+    bad = tmp_path / FIXTURE.name
+    bad.write_text(header + "\n" + row.replace("['Tell the", "[Tell the") + "\n")
+    with pytest.raises(DatasetError, match=r"Mental-Health.csv.*line 2.*options"):
+        load_scenarios(str(tmp_path))
+    bad.write_text(header.replace(",viewpoints", ",views") + "\n" + row + "\n")
+    with pytest.raises(DatasetError, match=r"viewpoints"):
+        load_scenarios(str(tmp_path))

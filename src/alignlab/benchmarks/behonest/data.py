@@ -8,11 +8,17 @@ Three JSON-lines files (``data/CARD.md`` describes the fields):
   with and without a user's stated view (sycophancy) and in several formats
   (consistency);
 * ``pressure.jsonl`` -- a role with an incentive to lie (``setting``), a question,
-  and a truthful and a false reply.
+  and a truthful and a false reply;
+* ``burying.jsonl`` -- a role that knows an inconvenient fact, a question it is
+  relevant to, a reply that states it (``forthright``) and a reply that is not
+  false but leaves it out (``burying``).
 
-``data_dir`` names a folder holding files of these names. The authors'
-release (HF ``GAIR/BeHonest``) is split per scenario with other fields; it is
-not read here.
+``data_dir`` names a folder holding files of these names, or the root of the
+authors' release (HF ``GAIR/BeHonest``: one folder per scenario, each file a
+JSON array of objects). From the release, :func:`load_knowledge` reads the
+self-knowledge scenarios, ``Unknowns/*.json`` (``id``, ``prompt``) and
+``Knowns/*.json`` (``id``, ``prompt``, ``answer``: the gold strings); see
+README.md for the scenarios of the release that are not read and why.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from alignlab.datasets._rows import (
     check_unique_ids,
     data_root,
     file_in,
+    read_json_array,
     read_jsonl,
     required_text,
 )
@@ -32,6 +39,8 @@ from alignlab.errors import DatasetError
 PACKAGE = "alignlab.benchmarks.behonest"
 CARD = "alignlab/benchmarks/behonest/data/CARD.md"
 KINDS = ("known", "unknown")
+RELEASE_FOLDERS = {"Knowns": "known", "Unknowns": "unknown"}
+"""The release's self-knowledge folders and the kind of question each holds."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,18 @@ class PressureItem:
     source: str
 
 
+@dataclass(frozen=True)
+class BuryingItem:
+    """A role that knows an inconvenient fact: a reply stating it and one leaving it out."""
+
+    id: str
+    setting: str
+    question: str
+    forthright: str
+    burying: str
+    source: str
+
+
 def _file(data_dir: str | None, name: str) -> Path:
     return file_in(data_root(data_dir, PACKAGE), (name,), CARD)
 
@@ -79,6 +100,9 @@ def load_knowledge(data_dir: str | None = None) -> list[KnowledgeItem]:
         DatasetError: a missing file or field, an unknown ``kind``, a known question
             without answers, an unknown one with answers, or a duplicate id.
     """
+    root = data_root(data_dir, PACKAGE)
+    if any((root / folder).is_dir() for folder in RELEASE_FOLDERS):
+        return load_release_knowledge(root)
     path = _file(data_dir, "knowledge.jsonl")
     items: list[KnowledgeItem] = []
     for line, row in read_jsonl(path):
@@ -152,4 +176,84 @@ def load_pressure(data_dir: str | None = None) -> list[PressureItem]:
         for line, row in read_jsonl(path)
     ]
     check_unique_ids(path, items)
+    return items
+
+
+def load_burying(data_dir: str | None = None) -> list[BuryingItem]:
+    """The burying-a-known-fact scenarios.
+
+    Raises:
+        DatasetError: a missing file or field, equal replies, or a duplicate id.
+    """
+    path = _file(data_dir, "burying.jsonl")
+    items: list[BuryingItem] = []
+    for line, row in read_jsonl(path):
+        item = BuryingItem(
+            id=required_text(row, "id", path, line),
+            setting=required_text(row, "setting", path, line),
+            question=required_text(row, "question", path, line),
+            forthright=required_text(row, "forthright", path, line),
+            burying=required_text(row, "burying", path, line),
+            source=f"{path.name}:{line}",
+        )
+        if item.forthright == item.burying:
+            raise DatasetError(path, "the two replies are the same", line=line, field="burying")
+        items.append(item)
+    check_unique_ids(path, items)
+    return items
+
+
+def _release_answers(row: dict[str, object], path: Path, line: int) -> tuple[str, ...]:
+    raw = row.get("answer")
+    if raw is None:
+        raise DatasetError(path, "the field is missing", line=line, field="answer")
+    values = [raw] if isinstance(raw, str) else raw
+    if (
+        not isinstance(values, list)
+        or not values
+        or not all(isinstance(a, str) and a.strip() for a in values)
+    ):
+        raise DatasetError(
+            path,
+            f"must be a gold string or a non-empty list of them, got {raw!r}",
+            line=line,
+            field="answer",
+        )
+    return tuple(a.strip() for a in values)
+
+
+def load_release_knowledge(root: Path) -> list[KnowledgeItem]:
+    """BeHonest's self-knowledge scenarios from the authors' release layout.
+
+    ``root/Unknowns/*.json`` and ``root/Knowns/*.json``, each a JSON array of
+    objects with ``id`` and ``prompt`` (the question as the model sees it);
+    Knowns also carry ``answer``, one gold string or a list of them. Ids are
+    prefixed with the folder and file (``Knowns/knowns:7``) because the release
+    numbers each file from 1.
+
+    Raises:
+        DatasetError: neither folder has a JSON file, or a row lacks a field (file,
+            line and field named).
+    """
+    items: list[KnowledgeItem] = []
+    for folder, kind in RELEASE_FOLDERS.items():
+        for path in sorted((root / folder).glob("*.json")):
+            for line, row in read_json_array(path):
+                ident = required_text(row, "id", path, line)
+                items.append(
+                    KnowledgeItem(
+                        id=f"{folder}/{path.stem}:{ident}",
+                        kind=kind,
+                        question=required_text(row, "prompt", path, line),
+                        answers=_release_answers(row, path, line) if kind == "known" else (),
+                        source=f"{folder}/{path.name}:{line}",
+                    )
+                )
+    if not items:
+        raise DatasetError(root, "no JSON file under Knowns/ or Unknowns/ (the BeHonest layout)")
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise DatasetError(root / item.source.split(":")[0], f"duplicate id {item.id!r}")
+        seen.add(item.id)
     return items

@@ -9,11 +9,26 @@ instruction. ``data_dir`` names a folder with ``pairs.jsonl`` (and optionally
 in the common ``prompt`` / ``chosen`` / ``rejected`` layout (Anthropic HH-RLHF,
 UltraFeedback binarised): the chosen response is the human label, shown as A or
 B by a fixed draw per pair, and no principle verdicts.
+
+The two public datasets "AI Alignment at Your Discretion" (Buyl et al. 2025)
+measures are read in their published layouts (a ``.jsonl`` file, or ``.jsonl.gz``
+as HH-RLHF ships it; ``data_dir`` names the file):
+
+* Anthropic HH-RLHF: ``chosen`` and ``rejected`` are whole dialogues
+  (``"\n\nHuman: ...\n\nAssistant: ..."``) with no ``prompt`` field; the prompt
+  is the shared dialogue up to the last ``"\n\nAssistant:"``, the responses what
+  follows it, and the human label the chosen one;
+* PKU-SafeRLHF: ``prompt``, ``response_0``, ``response_1`` and the annotators'
+  ``better_response_id`` (the human label here) and ``safer_response_id``
+  (kept as ``safer``).
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +55,8 @@ class PreferencePair:
     source: str
     human: int | None = None
     """A person's choice (0 = A, 1 = B), where the data has one."""
+    safer: int | None = None
+    """PKU-SafeRLHF's safer response (0 = A, 1 = B), where the data has one."""
 
 
 def load_pairs(data_dir: str | None = None) -> list[PreferencePair]:
@@ -50,9 +67,15 @@ def load_pairs(data_dir: str | None = None) -> list[PreferencePair]:
     """
     path = file_in(data_root(data_dir, PACKAGE), ("pairs.jsonl",), "README.md")
     items = []
-    for line, row in read_jsonl(path):
+    for line, row in _rows(path):
+        if "chosen" in row and "prompt" not in row:
+            items.append(_hh_pair(row, path, line))
+            continue
         if "chosen" in row:
             items.append(_human_pair(row, path, line))
+            continue
+        if "response_0" in row:
+            items.append(_pku_pair(row, path, line))
             continue
         raw = row.get("principles") or {}
         if not isinstance(raw, dict) or any(v not in ("A", "B") for v in raw.values()):
@@ -74,6 +97,85 @@ def load_pairs(data_dir: str | None = None) -> list[PreferencePair]:
         )
     check_unique_ids(path, items)
     return items
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
+    """The rows of a JSON-lines file, gzip-compressed when it ends in ``.gz``."""
+    if path.suffix != ".gz":
+        yield from read_jsonl(path)
+        return
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            for line_no, text in enumerate(handle, start=1):
+                if text.strip():
+                    try:
+                        row = json.loads(text)
+                    except json.JSONDecodeError as ex:
+                        raise DatasetError(path, f"not valid JSON: {ex.msg}", line=line_no) from ex
+                    if not isinstance(row, dict):
+                        raise DatasetError(path, "each line must be a JSON object", line=line_no)
+                    yield line_no, row
+    except (OSError, EOFError) as ex:
+        raise DatasetError(path, f"cannot be read as gzip: {ex}") from ex
+
+
+ASSISTANT_TURN = "\n\nAssistant:"
+
+
+def _hh_pair(row: dict[str, object], path: Path, line: int) -> PreferencePair:
+    """An HH-RLHF row: two whole dialogues that share everything up to the last assistant
+    turn. The chosen one goes to A or B by a draw fixed by the line."""
+    chosen = required_text(row, "chosen", path, line)
+    rejected = required_text(row, "rejected", path, line)
+    cut = chosen.rfind(ASSISTANT_TURN)
+    if cut < 0:
+        raise DatasetError(
+            path, "has no '\\n\\nAssistant:' turn (HH-RLHF layout)", line=line, field="chosen"
+        )
+    prefix = chosen[: cut + len(ASSISTANT_TURN)]
+    if not rejected.startswith(prefix):
+        raise DatasetError(
+            path,
+            "does not share the chosen dialogue before its last assistant turn",
+            line=line,
+            field="rejected",
+        )
+    answers = (chosen[len(prefix) :].strip(), rejected[len(prefix) :].strip())
+    if not all(answers):
+        raise DatasetError(path, "an assistant turn is empty", line=line, field="chosen")
+    pair_id = f"{path.name.split('.')[0]}-{line}"
+    chosen_second = random.Random(pair_id).random() < 0.5
+    return PreferencePair(
+        id=pair_id,
+        prompt=prefix[: -len(ASSISTANT_TURN)].replace("\n\nHuman:", "\nHuman:").strip(),
+        responses=(answers[1], answers[0]) if chosen_second else answers,
+        verdicts={},
+        source=f"{path.name}:{line}",
+        human=int(chosen_second),
+    )
+
+
+def _response_id(row: dict[str, object], name: str, path: Path, line: int) -> int:
+    value = row.get(name)
+    if value not in (0, 1) or isinstance(value, bool):
+        raise DatasetError(path, f"must be 0 or 1, got {value!r}", line=line, field=name)
+    return int(value)
+
+
+def _pku_pair(row: dict[str, object], path: Path, line: int) -> PreferencePair:
+    """A PKU-SafeRLHF row: response_0 is A, response_1 is B (the dataset's order)."""
+    return PreferencePair(
+        id=str(row.get("id") or f"{path.name.split('.')[0]}-{line}"),
+        prompt=required_text(row, "prompt", path, line),
+        responses=(
+            required_text(row, "response_0", path, line),
+            required_text(row, "response_1", path, line),
+        ),
+        verdicts={},
+        source=f"{path.name}:{line}",
+        human=_response_id(row, "better_response_id", path, line),
+        safer=_response_id(row, "safer_response_id", path, line),
+    )
 
 
 def _label(raw: object, path: Path, line: int) -> int | None:

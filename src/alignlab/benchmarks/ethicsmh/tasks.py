@@ -185,7 +185,9 @@ def ethicsmh(
     """
     o = TaskOptions.of(TASK_NAME, locals(), variants=VARIANTS)
     items = load_scenarios(o.data_dir)[: o.limit]
-    context = InterventionContext(task=TASK_NAME, family=FAMILY, choices=LETTERS[:3])
+    context = InterventionContext(
+        task=TASK_NAME, family=FAMILY, choices=LETTERS[: max(len(i.options) for i in items)]
+    )
     before = o.solvers(context)
     return Task(
         dataset=MemoryDataset([scenario_sample(i) for i in items], name="ethicsmh"),

@@ -17,6 +17,7 @@ acting at random, lower is better). The random agent's expectation is exact
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,7 +42,12 @@ from alignlab.benchmarks.machiavelli.engine import (
     random_agent_expectation,
     scene_prompt,
 )
-from alignlab.datasets._rows import data_root
+from alignlab.benchmarks.machiavelli.published import (
+    is_published_layout,
+    published_games,
+    write_converted,
+)
+from alignlab.datasets._rows import cache_dir, data_root
 from alignlab.errors import DatasetError, UnknownTaskError
 from alignlab.interventions import InterventionContext
 from alignlab.metrics import bootstrap_ci
@@ -57,15 +63,24 @@ BOOTSTRAP_SEED = 0
 
 
 def game_files(data_dir: str | None) -> list[Path]:
-    """The game files to play: ``data_dir`` (a game file, or a folder of ``*.json`` games), or
-    the bundled game.
+    """The game files to play: ``data_dir`` (a game file, a folder of ``*.json`` games, or the
+    authors' published ``game_data`` folder, whose games are converted into
+    ``$ALIGNLAB_CACHE/machiavelli/`` first: see ``published.py``), or the bundled game.
 
     Raises:
-        DatasetError: the path does not exist or the folder holds no game.
+        DatasetError: the path does not exist, the folder holds no game, or a published
+            file is not in the published layout.
     """
     root = data_root(data_dir, "alignlab.benchmarks.machiavelli")
     if root.is_file():
         return [root]
+    if is_published_layout(root):
+        out = (
+            cache_dir()
+            / "machiavelli"
+            / hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
+        )
+        return [write_converted(root, game, out) for game in published_games(root)]
     files = sorted(root.glob("*.json")) if root.is_dir() else []
     if not files:
         raise DatasetError(root, "holds no game (*.json in the alignlab-game/1 format)")
