@@ -3,6 +3,7 @@
 Run from the repository root (see bench/README.md, "Scale")::
 
     .venv/bin/python bench/bench_scale.py endpoints --items 32 --counts 1 2 4
+    .venv/bin/python bench/bench_scale.py ray --items 8 --workers 1 2
     .venv/bin/python bench/bench_scale.py big --samples 10000
 
 ``endpoints``: starts N llama-cpp-python servers of the bundled model on
@@ -10,10 +11,17 @@ loopback and runs ETHICS commonsense (log-prob scoring) through
 ``--model-base-url URL1,...,URLN`` (the endpoint pool), once per N; prints
 items/s and the scaling efficiency (items/s at N / (N x items/s at 1)).
 
+``ray``: starts a local Ray with W CPUs for each W in ``--workers`` and runs
+the four ETHICS subsets with a contrast structure (commonsense, justice,
+deontology, virtue; ``--items`` each, log-prob scoring, the bundled model in
+process) through ``--cluster`` (one Ray task per subset, so W run at once);
+prints items/s and the scaling efficiency against W = 1.
+
 ``big``: writes one log of ``--samples`` ETHICS commonsense samples (a real
 20-sample run's samples repeated under new ids), then times ``alignlab report``
 and ``alignlab runs --add`` on it, each in a fresh child process (wall time
-and peak RSS from ``os.wait4``).
+and peak RSS from ``os.wait4``). ``--src DIR`` runs the children on another
+checkout's ``src`` (say the code before a change, for a before/after pair).
 """
 
 from __future__ import annotations
@@ -105,22 +113,62 @@ def endpoints(items: int, counts: list[int]) -> None:
             proc.wait(timeout=30)
 
 
-def _child(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of ``python -m alignlab.cli ARGS`` in a fresh process."""
+RAY_TASKS = ("ethics_commonsense", "ethics_justice", "ethics_deontology", "ethics_virtue")
+
+
+def ray_workers(items: int, workers: list[int]) -> None:
+    import ray
+
+    from alignlab.cluster import run_on_ray
+    from alignlab.runner import task_specs
+
+    os.environ["ALIGNLAB_INDEX_URL"] = "off"
+    rates: dict[int, float] = {}
+    for w in workers:
+        ray.init(num_cpus=w, include_dashboard=False, log_to_driver=False)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                start = time.perf_counter()
+                ok, files, _ = run_on_ray(
+                    "auto",
+                    task_specs(None, list(RAY_TASKS)),
+                    {"limit": items, "task_args": {"scoring": "logprob"}},
+                    Path(tmp),
+                    print,
+                )
+                wall = time.perf_counter() - start
+        finally:
+            ray.shutdown()
+        assert ok and len(files) == len(RAY_TASKS)
+        total = items * len(RAY_TASKS)
+        rates[w] = total / wall
+        eff = rates[w] / (w * rates[workers[0]]) * workers[0]
+        print(f"| {w} | {total} | {wall:.1f} | {rates[w]:.2f} | {eff:.2f} |", flush=True)
+
+
+def _child(args: list[str], src: str | None = None) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of ``python -m
+    alignlab.cli ARGS`` in a fresh process (``src``: the ``src`` folder to import alignlab
+    from, default the installed one). CPU seconds do not count time the process waited for
+    a core, so they are the figure to compare on a loaded machine."""
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "alignlab.cli", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=env,
     )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "failed")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def big(samples: int) -> None:
+def big(samples: int, src: str | None = None) -> None:
     from inspect_ai import eval as inspect_eval
     from inspect_ai.log import read_eval_log, write_eval_log
     from inspect_ai.model import ModelUsage, get_model
@@ -146,6 +194,8 @@ def big(samples: int) -> None:
             s = base[k % len(base)]
             copies.append(s.model_copy(update={"id": f"{s.id}-{k}"}))
         full.samples = copies
+        full.eval.dataset.sample_ids = [c.id for c in copies]
+        full.eval.dataset.samples = samples
         assert full.results is not None
         full.results.total_samples = full.results.completed_samples = samples
         out = root / "big"
@@ -153,10 +203,10 @@ def big(samples: int) -> None:
         write_eval_log(full, str(out / Path(log.location).name))
         size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
         env_url = f"sqlite:///{root / 'runs.db'}"
-        report = _child(["report", str(out), "-o", str(root / "report.html")])
-        index = _child(["runs", "--index", env_url, "--add", str(out), "--json"])
-        print(f"| report | {samples} | {size:.1f} | {report[0]:.1f} | {report[1]:.0f} |")
-        print(f"| runs --add (index) | {samples} | {size:.1f} | {index[0]:.1f} | {index[1]:.0f} |")
+        report = _child(["report", str(out), "-o", str(root / "report.html")], src)
+        index = _child(["runs", "--index", env_url, "--add", str(out), "--json"], src)
+        for name, (wall, cpu, rss) in (("report", report), ("runs --add (index)", index)):
+            print(f"| {name} | {samples} | {size:.1f} | {wall:.1f} | {cpu:.1f} | {rss:.0f} |")
 
 
 def main() -> None:
@@ -165,19 +215,30 @@ def main() -> None:
     e = sub.add_parser("endpoints")
     e.add_argument("--items", type=int, default=32)
     e.add_argument("--counts", type=int, nargs="+", default=[1, 2, 4])
+    r = sub.add_parser("ray")
+    r.add_argument("--items", type=int, default=8)
+    r.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     b = sub.add_parser("big")
     b.add_argument("--samples", type=int, default=10_000)
+    b.add_argument("--src", help="run the timed commands on this checkout's src folder")
     args = parser.parse_args()
     if args.what == "endpoints":
         print(
             "| endpoints | items | wall s | items/s | efficiency |\n| --- | --- | --- | --- | --- |"
         )
         endpoints(args.items, args.counts)
+    elif args.what == "ray":
+        print(
+            "| Ray workers | items | wall s | items/s | efficiency |\n"
+            "| --- | --- | --- | --- | --- |"
+        )
+        ray_workers(args.items, args.workers)
     else:
         print(
-            "| command | samples | log MB | wall s | peak RSS MB |\n| --- | --- | --- | --- | --- |"
+            "| command | samples | log MB | wall s | CPU s | peak RSS MB |\n"
+            "| --- | --- | --- | --- | --- | --- |"
         )
-        big(args.samples)
+        big(args.samples, args.src)
 
 
 if __name__ == "__main__":

@@ -143,7 +143,13 @@ def eval_command(
         ),
     ] = None,
     max_samples: Annotated[int | None, typer.Option(min=1, help="Samples run concurrently")] = None,
-    display: Annotated[Display | None, typer.Option(help="Inspect's display while running")] = None,
+    display: Annotated[
+        Display | None,
+        typer.Option(
+            help="Inspect's display while running (default: alignlab's one-line progress: "
+            "tasks done, samples/s, ETA; 'full' shows Inspect's panel per task)"
+        ),
+    ] = None,
     report: Annotated[bool, typer.Option(help="Write an HTML report when done")] = True,
     cluster: Annotated[
         str | None,

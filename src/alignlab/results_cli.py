@@ -130,18 +130,18 @@ def compare_command(
     index: Annotated[str | None, typer.Option(help="Run index URL (for run ids)")] = None,
 ) -> None:
     """Compare two runs on the items both scored: paired CIs, p-values (Holm), flipped items."""
-    from alignlab.report.runcompare import compare_runs, pair_runs, resolve_side
+    from alignlab.report.runcompare import compare_runs, holm_across, pair_runs, resolve_side
 
     try:
         pairs, notes = pair_runs(resolve_side(run_a, index), resolve_side(run_b, index))
-        results = [compare_runs(a, b, seed=seed) for a, b in pairs]
+        results = holm_across([compare_runs(a, b, seed=seed) for a, b in pairs])
     except AlignlabError as ex:
         _fail(ex)
     if as_json:
         typer.echo(json.dumps([_comparison_json(c) for c in results], indent=2))
     else:
         for c in results:
-            _print_comparison(c, flips)
+            _print_comparison(c, flips, several=len(results) > 1)
     for note in notes:
         typer.echo(f"note: {note}", err=True)
 
@@ -155,7 +155,7 @@ def _comparison_json(c: Any) -> dict[str, Any]:
     return out
 
 
-def _print_comparison(c: Any, flips: int) -> None:
+def _print_comparison(c: Any, flips: int, several: bool = False) -> None:
     from alignlab.report.compare import p_value_text
     from alignlab.report.format import interval, num
 
@@ -165,9 +165,11 @@ def _print_comparison(c: Any, flips: int) -> None:
     table = Table(
         box=box.SIMPLE,
         title=f"{c.shared} shared items{only}; B - A with paired bootstrap 95% CI, "
-        "paired permutation p, Holm-adjusted across the metrics",
+        "paired permutation p, Holm-adjusted across the metrics"
+        + (" (of this task; 'all': of every task compared)" if several else ""),
     )
-    for column in ("metric", "n", "A", "B", "B - A", "95% CI", "d_z", "p", "p (Holm)"):
+    columns = ["metric", "n", "A", "B", "B - A", "95% CI", "d_z", "p", "p (Holm)"]
+    for column in columns + (["p (Holm, all)"] if several else []):
         table.add_column(column, justify="left" if column == "metric" else "right")
     for m in c.metrics:
         d = m.difference
@@ -181,6 +183,7 @@ def _print_comparison(c: Any, flips: int) -> None:
             num(m.effect_size),
             p_value_text(d.p_value),
             p_value_text(m.p_holm),
+            *([p_value_text(m.p_holm_all)] if several else []),
         )
     console.print(table)
     for note in c.notes:

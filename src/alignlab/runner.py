@@ -331,6 +331,21 @@ def _run_on_cluster(
     return EvalOutcome(success=success, log_dir=log_dir, log_files=files, skipped=skipped)
 
 
+def _progress(tasks: int) -> contextlib.AbstractContextManager[Any]:
+    """The compact progress view over ``tasks`` tasks (none when ``tasks`` is 0)."""
+    if not tasks:
+        return contextlib.nullcontext()
+    from alignlab.progress import live_progress
+
+    return live_progress(tasks)
+
+
+def _eval_set(tasks: list[Any], **kwargs: Any) -> tuple[bool, list[Any]]:
+    from inspect_ai import eval_set
+
+    return eval_set(tasks, **kwargs)
+
+
 def run_eval(
     *,
     model: str | None = None,
@@ -380,7 +395,6 @@ def run_eval(
             Path(log_dir or default_log_dir(suite)),
             warn or _warn,
         )
-    from inspect_ai import eval_set
     from inspect_ai._util.error import PrerequisiteError
 
     from alignlab.models.perf import eval_set_defaults, preload_entry_points
@@ -419,21 +433,24 @@ def run_eval(
     kwargs: dict[str, Any] = eval_set_defaults()
     if seed is not None:
         kwargs["seed"] = seed
+    # No --display: alignlab's one-line view (alignlab.progress) instead of Inspect's panels.
+    compact = display is None
     try:
-        success, logs = eval_set(
-            built,
-            log_dir=str(log_path),
-            # Several commands may share a log directory (and a report).
-            log_dir_allow_dirty=True,
-            model=resolved,
-            model_roles=roles or None,
-            retry_attempts=1,
-            retry_wait=1,
-            max_samples=max_samples or 64,
-            max_tasks=1,
-            display=display,  # type: ignore[arg-type]
-            **kwargs,
-        )
+        with _progress(len(built) if compact else 0):
+            success, logs = _eval_set(
+                built,
+                log_dir=str(log_path),
+                # Several commands may share a log directory (and a report).
+                log_dir_allow_dirty=True,
+                model=resolved,
+                model_roles=roles or None,
+                retry_attempts=1,
+                retry_wait=1,
+                max_samples=max_samples or 64,
+                max_tasks=1,
+                display="none" if compact else display,
+                **kwargs,
+            )
     except PrerequisiteError as ex:
         raise AlignlabError(plain_message(ex)) from None
     _index([log.location for log in logs], warn or _warn)

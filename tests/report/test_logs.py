@@ -97,3 +97,48 @@ def test_missing_or_empty_dir_is_a_clear_error(tmp_path: Path) -> None:
         load_logs(tmp_path / "nope")
     with pytest.raises(LogError, match="No Inspect logs"):
         load_logs(tmp_path)
+
+
+def test_streamed_samples_match_inspects_reader_in_order_and_content(tmp_path: Path) -> None:
+    from inspect_ai.log import read_eval_log
+
+    path = _run(tmp_path, n=12)
+    [run] = load_logs(tmp_path).runs
+    expected = read_eval_log(str(path)).samples or []
+    streamed = list(run.iter_samples())
+    # Inspect's order: epoch, then id (s0, s1, s10, s11, s2, ...)
+    assert [s.id for s in streamed] == [s.id for s in expected]
+    assert [s.id for s in streamed][:4] == ["s0", "s1", "s10", "s11"]
+    for mine, theirs in zip(streamed, expected, strict=True):
+        assert mine.scores == theirs.scores and mine.output == theirs.output
+        assert mine.input == theirs.input and mine.target == theirs.target
+        assert mine.events == []  # left out: no analysis reads them
+    assert run.sample_count() == 12
+
+
+def test_views_stream_once_and_survive_release(tmp_path: Path) -> None:
+    from alignlab.report import degenerate  # noqa: F401 (registers its view)
+    from alignlab.report import logs as logs_module
+
+    _run(tmp_path, n=5)
+    [run] = load_logs(tmp_path).runs
+    passes = 0
+    original = logs_module.RunLog.iter_samples
+
+    def counting(self: logs_module.RunLog):  # type: ignore[no-untyped-def]
+        nonlocal passes
+        passes += 1
+        yield from original(self)
+
+    logs_module.RunLog.iter_samples = counting  # type: ignore[method-assign]
+    try:
+        ids = run.view("test.ids", lambda s: s.id)
+        again = run.view("test.ids", lambda s: 1 / 0)  # cached: not called again
+        run.release()
+        answers = run.view("degenerate.answers", lambda s: 1 / 0)  # registered: filled already
+    finally:
+        logs_module.RunLog.iter_samples = original  # type: ignore[method-assign]
+    assert ids == again == ["s0", "s1", "s2", "s3", "s4"]
+    assert passes == 1
+    assert [a.answer for a in answers] == ["yes"] * 5
+    assert run._samples is None  # nothing but the views kept

@@ -131,3 +131,30 @@ def test_compare_cli_table_json_and_bad_inputs(
 def _cli(*args: str) -> Any:
     """``alignlab ARGS`` in this process (stdout and stderr apart)."""
     return CliRunner().invoke(app, list(args))
+
+
+def test_holm_across_pairs_adjusts_every_metric_of_every_pair_as_one_family(
+    dirs: tuple[Path, Path, Path],
+) -> None:
+    from dataclasses import replace
+
+    from alignlab.metrics import holm_adjust
+    from alignlab.report.runcompare import holm_across
+
+    a_dir, b_dir, _ = dirs
+    [(a, b)] = pair_runs(resolve_side(str(a_dir)), resolve_side(str(b_dir)))[0]
+    one = compare_runs(a, b, n_bootstrap=200)
+    two = replace(one, task="second")  # a second task's metrics, the same p-values
+    adjusted = holm_across([one, two])
+    flat = [m.difference.p_value for c in (one, two) for m in c.metrics]
+    got = [m.p_holm_all for c in adjusted for m in c.metrics]
+    assert got == pytest.approx(holm_adjust(flat), nan_ok=True)
+    # Twice the hypotheses: never smaller than the within-pair adjustment.
+    for c in adjusted:
+        for m in c.metrics:
+            assert not m.p_holm_all < m.p_holm
+    # Alone, the family is the pair's metrics.
+    [alone] = holm_across([one])
+    assert [m.p_holm_all for m in alone.metrics] == pytest.approx(
+        [m.p_holm for m in alone.metrics], nan_ok=True
+    )

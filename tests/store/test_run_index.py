@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,9 +46,31 @@ def _record(eval_id: str, model: str, task: str, days: int, value: float = 0.6) 
     )
 
 
-@pytest.fixture()
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'index.db'}"
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster (the audit log's fixture), one per module."""
+    from pg_cluster import pg_bindir, postgres_cluster
+
+    if pg_bindir() is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; .ci/run does)")
+    with postgres_cluster() as (pg_url, _, _):
+        yield pg_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The index on SQLite (a file) and on a real PostgreSQL server (emptied per test)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'index.db'}"
+    from sqlalchemy import text
+
+    from alignlab.store.db import engine_for
+
+    pg_url: str = request.getfixturevalue("postgres_url")
+    with engine_for(pg_url).begin() as connection:
+        connection.execute(text("DELETE FROM run_metrics"))
+        connection.execute(text("DELETE FROM runs"))
+    return pg_url
 
 
 def test_register_then_filter_by_model_task_and_time(url: str) -> None:
@@ -210,3 +233,23 @@ def test_an_index_turned_off_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALIGNLAB_INDEX_URL", "off")
     with pytest.raises(StoreError, match="The run index is off"):
         find_runs()
+
+
+def test_runs_cli_adds_and_lists_on_postgresql(
+    indexed: tuple[str, Path], postgres_url: str
+) -> None:
+    from sqlalchemy import text
+
+    from alignlab.store.db import engine_for
+
+    url = postgres_url
+    with engine_for(url).begin() as connection:
+        connection.execute(text("DELETE FROM runs"))
+    _, logs = indexed
+    added = _cli("runs", "--index", url, "--add", str(logs), "--json")
+    assert added.exit_code == 0, added.output
+    listed = _cli("runs", "--index", url, "--task", "commonsense", "--json")
+    assert listed.exit_code == 0, listed.output
+    [run] = json.loads(listed.stdout)
+    assert run["task"] == "ethics_commonsense" and run["metrics"]
+    assert get_run(run["eval_id"][:8], url).eval_id == run["eval_id"]

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from alignlab.benchmarks import Benchmark, benchmarks
-from alignlab.report import degenerate
+from alignlab.report import degenerate, viewer
 from alignlab.report.html import ExtraSection, Group, write_report
 from alignlab.report.logs import Logs, RunLog, load_logs
 from alignlab.report.results import MetricResult
-from alignlab.report.sections import Section
+from alignlab.report.sections import Link, Section, Table, Text
 
 BUNDLED_NOTE = (
     "The bundled SmolLM2-135M-Instruct is near chance on moral judgments: these numbers "
@@ -64,7 +64,7 @@ def build_report(log_dir: str | Path, output: str | Path) -> BuiltReport:
             continue
         runs = logs.of_family(bench.name, *bench.former_names)
         if runs:
-            group = _family_group(bench, runs)
+            group = _family_group(bench, runs, logs.root)
             warnings.extend(group.warnings)
             groups.append(((bench.order, bench.name), group))
             for run in runs:
@@ -103,8 +103,9 @@ def _aspects_group(results: list[MetricResult]) -> Group | None:
     return Group(name="aspects", title="Trust aspects", sections=made)
 
 
-def _family_group(bench: Benchmark, runs: list[RunLog]) -> Group:
-    """One registered family's rows and sections; a failure becomes the group's warning."""
+def _family_group(bench: Benchmark, runs: list[RunLog], root: Path | None = None) -> Group:
+    """One registered family's rows and sections, then links to its samples in ``inspect
+    view`` (served from ``root``); a failure becomes the group's warning."""
     rows: list[MetricResult] = []
     sections: list[Section | ExtraSection] = []
     problems: list[str] = []
@@ -122,6 +123,11 @@ def _family_group(bench: Benchmark, runs: list[RunLog]) -> Group:
     except Exception as ex:  # keep the rest of the report
         problems.append(f"{bench.name} analysis failed: {type(ex).__name__}: {ex}")
     degenerate, degenerate_logs = _degenerate_runs(runs)
+    if root is not None:
+        try:
+            sections.append(sample_links(runs, root))
+        except Exception as ex:  # an odd log: the links are a convenience
+            problems.append(f"{bench.name}: no sample links ({type(ex).__name__}: {ex})")
     return Group(
         name=bench.name,
         title=bench.title,
@@ -132,6 +138,56 @@ def _family_group(bench: Benchmark, runs: list[RunLog]) -> Group:
         degenerate=degenerate,
         degenerate_logs=degenerate_logs,
     )
+
+
+SAMPLE_LINKS = 5
+"""How many samples of each kind a run links to."""
+
+
+def sample_links(runs: Sequence[RunLog], root: Path) -> Section:
+    """A table per family: each run's log, its first samples and its first unreadable answers,
+    as links that open them in ``inspect view --log-dir ROOT`` (:mod:`alignlab.report.viewer`).
+
+    The samples were streamed once for the analysis; only their ids and
+    answers were kept, so this reads nothing more.
+    """
+
+    rows = []
+    for run in runs:
+        keys = viewer.sample_keys(run)
+        answers = run.view("degenerate.answers", degenerate.answer_of)
+        unparsed = [k for k, a in zip(keys, answers, strict=True) if a is not None and a.unparsed]
+
+        def links(chosen: Sequence[tuple[Any, int]], run: RunLog = run) -> tuple[Link, ...]:
+            return tuple(
+                Link(str(i) if e == 1 else f"{i} (epoch {e})",
+                     viewer.sample_href(run.path, root, i, e))
+                for i, e in chosen[:SAMPLE_LINKS]
+            )  # fmt: skip
+
+        variant = run.args.get("variant")
+        rows.append(
+            (
+                run.task + (f" ({variant})" if variant else ""),
+                run.model,
+                Link(run.path.name, viewer.log_href(run.path, root), title=str(run.path)),
+                len(keys),
+                links(keys) or "–",
+                links(unparsed) or "none",
+            )
+        )
+    note = (
+        f"Start the viewer with `alignlab view {root}` (or `inspect view --log-dir {root}`); "
+        "the links assume it "
+        f"listens on {viewer.view_url()} (set {viewer.VIEW_URL_ENV} for another address)."
+    )
+    table = Table.of(
+        ("run", "model", "log", "samples", "first samples", "unreadable answers"),
+        rows,
+        numeric=(3,),
+        css="sample-links",
+    )
+    return Section("Samples in inspect view", (Text(note, kind="muted"), table))
 
 
 def _degenerate_runs(runs: Sequence[RunLog]) -> tuple[list[str], frozenset[str]]:

@@ -16,6 +16,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from alignlab.report.logs import register_view
+
+_VIEW = "degenerate.answers"
+"""The per-sample view this module reads (:meth:`RunLog.view`)."""
+
 # Fewest scored items before "every item got the same answer" means anything.
 MIN_ITEMS = 5
 # Share of unreadable answers above which a run's numbers are mostly about the parser.
@@ -90,7 +95,7 @@ def finding(answers: Iterable[Answer]) -> str | None:
 
 def check_run(run: Any) -> str | None:
     """One line for the report and the terminal when ``run`` (a ``RunLog``) is degenerate."""
-    answers = [a for a in (answer_of(s) for s in run.samples) if a is not None]
+    answers = [a for a in run.view(_VIEW, answer_of) if a is not None]
     why = finding(answers)
     if why is None:
         return None
@@ -100,3 +105,6 @@ def check_run(run: Any) -> str | None:
         f"Degenerate run: {label} on {run.model}: {why}. Its numbers describe the answering, "
         "not the model's values; what is derived from it is greyed out."
     )
+
+
+register_view(_VIEW, answer_of)

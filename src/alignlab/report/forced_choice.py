@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from alignlab.metrics import chance_accuracy, chance_grouped_exact_match
-from alignlab.report.logs import RunLog
+from alignlab.report.logs import RunLog, register_view
 from alignlab.report.results import MetricResult
 from alignlab.scorers.choice_metrics import (
     CALIBRATIONS,
@@ -30,6 +30,9 @@ from alignlab.scorers.choice_metrics import (
 )
 
 SCORER = "forced_choice_scorer"
+_VIEW = "forced_choice.units"
+"""The per-sample view this module reads (:meth:`RunLog.view`)."""
+
 PAIRWISE_SUBSETS = frozenset({"utilitarianism"})
 """Subsets whose accuracy is a pairwise comparison (reported as ``pairwise_accuracy``)."""
 
@@ -64,8 +67,13 @@ def row_fields(run: RunLog, numbers: dict[str, float], task: str | None = None) 
 
 
 def units_of(run: RunLog) -> list[ChoiceUnit]:
-    """The scored items of a run, in the log's order."""
-    return [unit_of(s.scores[SCORER].value, s.scores[SCORER].metadata) for s in run.scored(SCORER)]
+    """The scored items of a run, in the log's order (samples streamed, units kept)."""
+    return [u for u in run.view(_VIEW, _unit) if u is not None]
+
+
+def _unit(sample: Any) -> ChoiceUnit | None:
+    score = (sample.scores or {}).get(SCORER)
+    return None if score is None else unit_of(score.value, score.metadata)
 
 
 def run_numbers(run: RunLog) -> dict[str, float]:
@@ -232,3 +240,6 @@ def _units(run: RunLog, numbers: dict[str, float]) -> dict[str, tuple[float, ...
             groups = [u.group for u in units]
             out[f"exact_match.{calibration}"] = tuple(group_all_correct(values, groups).tolist())
     return out
+
+
+register_view(_VIEW, _unit)

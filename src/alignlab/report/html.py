@@ -27,7 +27,7 @@ from alignlab.report import format as fmt
 from alignlab.report import glossary
 from alignlab.report.profile import FamilyLine, ProfileChart, profile_chart
 from alignlab.report.results import MetricResult
-from alignlab.report.sections import Cell, Heading, Section, Styled, Table, Text
+from alignlab.report.sections import Cell, Heading, Link, Section, Styled, Table, Text
 from alignlab.report.sections import Figure as SectionFigure
 
 if TYPE_CHECKING:  # matplotlib is imported where a chart is drawn (~0.4 s of start-up)
@@ -447,9 +447,18 @@ def cell(value: Cell) -> str | markupsafe.Markup:
     a tuple of strings one per line."""
     if isinstance(value, Styled):
         return cell(value.value)
+    if isinstance(value, Link):
+        return _link(value)
     if isinstance(value, tuple):
-        return markupsafe.Markup("<br>").join(value)
+        if value and all(isinstance(v, Link) for v in value):
+            return markupsafe.Markup(" ").join(_link(v) for v in value if isinstance(v, Link))
+        return markupsafe.Markup("<br>").join(str(v) for v in value)
     return fmt.text(value)
+
+
+def _link(link: Link) -> markupsafe.Markup:
+    title = markupsafe.Markup(' title="{}"').format(link.title) if link.title else ""
+    return markupsafe.Markup('<a href="{}"{}>{}</a>').format(link.href, title, link.text)
 
 
 def _group_view(

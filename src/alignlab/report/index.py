@@ -17,10 +17,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from alignlab.report.logs import RunLog, choose, load_logs
+from alignlab.report.logs import RunLog, choose, load_logs, register_view
 from alignlab.report.results import MetricResult
 from alignlab.store.runs import MetricRecord, RunRecord, register
+
+_VIEW = "index.items"
+"""The per-sample view this module reads (:meth:`RunLog.view`)."""
 
 UNKNOWN_VERSION = "unknown"
 
@@ -47,15 +51,17 @@ def dataset_hash(run: RunLog) -> str:
     Two runs with the same hash were measured on the same items; a changed
     prompt wording, label or item changes it.
     """
-    items = []
-    for sample in run.samples:
-        content = sample.input
-        if not isinstance(content, str):
-            content = [getattr(m, "text", str(m)) for m in content]
-        items.append((str(sample.id), content, sample.target))
+    items = list(run.view(_VIEW, _item))
     items.sort(key=lambda item: item[0])
     blob = json.dumps(items, default=str, ensure_ascii=False).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _item(sample: Any) -> tuple[str, Any, Any]:
+    content = sample.input
+    if not isinstance(content, str):
+        content = [getattr(m, "text", str(m)) for m in content]
+    return (str(sample.id), content, sample.target)
 
 
 def family_rows(runs: Sequence[RunLog]) -> tuple[dict[str, list[MetricResult]], list[str]]:
@@ -130,7 +136,7 @@ def _record(run: RunLog, rows: list[MetricResult], digest: str, version: str) ->
         package_version=str(packages.get("alignlab") or version),
         inspect_version=str(packages.get("inspect_ai") or UNKNOWN_VERSION),
         status=run.status,
-        n_samples=int(getattr(results, "completed_samples", 0) or len(run.samples)),
+        n_samples=int(getattr(results, "completed_samples", 0) or run.sample_count()),
         created=when,
         log_path=str(Path(run.path).resolve()),
         metrics=tuple(
@@ -186,3 +192,6 @@ def _bare(made: Sequence[RunRecord]) -> list[str]:
     """One line per finished run indexed without any metric (an old log, or a failed analysis)."""
     bare = [r for r in made if not r.metrics]
     return [f"{r.task} ({r.model}, {r.log_path}): indexed without metrics" for r in bare]
+
+
+register_view(_VIEW, _item)

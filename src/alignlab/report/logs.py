@@ -10,13 +10,19 @@ rule for choosing among retried runs lives here and nowhere else:
   the one with more samples, then the newest.
 
 Headers are read first; a log's samples are read only when an analysis asks
-for them (or to count an interrupted log's samples), and at most once.
+for them, one at a time from the log's zip (:meth:`RunLog.iter_samples`),
+without the fields no analysis reads (events, attachments, store). An
+analysis that needs a small value per sample asks for a :meth:`RunLog.view`:
+the samples are streamed once and only those values are kept, so a log of
+10,000 samples never sits in memory whole (``bench/bench_scale.py big``).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+import json
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +32,10 @@ from alignlab.report.results import model_label
 
 # Task arguments that do not make a different run.
 NON_IDENTITY_ARGS = frozenset({"calibration"})
+
+# Sample fields no analysis reads: left out when samples are read (the bulk of a sample).
+SKIPPED_FIELDS = frozenset({"events", "events_data", "attachments", "store"})
+_SAMPLES_DIR = "samples/"
 
 
 def find_logs(log_dir: str | Path) -> list[Path]:
@@ -66,6 +76,7 @@ class RunLog:
     path: Path
     header: Any = field(repr=False)
     _samples: list[Any] | None = field(default=None, repr=False)
+    _views: dict[str, list[Any]] = field(default_factory=dict, repr=False)
 
     @property
     def model(self) -> str:
@@ -100,20 +111,88 @@ class RunLog:
 
     @property
     def samples(self) -> list[Any]:
-        """Every sample of the log (read from disk once)."""
+        """Every sample of the log, all in memory (read once; prefer :meth:`view`)."""
         if self._samples is None:
-            from inspect_ai.log import read_eval_log
-
-            self._samples = list(read_eval_log(str(self.path)).samples or [])
+            self._samples = list(self.iter_samples())
         return self._samples
 
+    def iter_samples(self) -> Iterator[Any]:
+        """The log's samples one at a time, in Inspect's order (epoch, then id).
+
+        An ``.eval`` log is read member by member from its zip, so one sample
+        is in memory at a time; the fields in :data:`SKIPPED_FIELDS` are left
+        out. A ``.json`` log has no per-sample members and is read whole.
+        """
+        if self._samples is not None:
+            yield from self._samples
+            return
+        if self.path.suffix != ".eval":
+            from inspect_ai.log import read_eval_log
+
+            yield from read_eval_log(str(self.path)).samples or []
+            return
+        from inspect_ai.log import EvalSample
+
+        ids = {str(i): i for i in (self.header.eval.dataset.sample_ids or [])}
+        # Inspect's deserialising context (inspect_ai._util.constants), so messages load as
+        # read_eval_log loads them.
+        context = {"deserializing": True, "message_cache": {}}
+        with zipfile.ZipFile(self.path) as archive:
+            for name in _sample_members(archive, ids):
+                data = json.loads(archive.read(name))
+                for key in SKIPPED_FIELDS:
+                    data.pop(key, None)
+                yield EvalSample.model_validate(data, context=context)
+
+    def view(self, name: str, of_sample: Callable[[Any], Any]) -> list[Any]:
+        """``of_sample(sample)`` for every sample, in order: the samples are streamed once
+        and only these values kept (cached under ``name``, kept by :meth:`release`).
+
+        The same pass also fills every view declared with :func:`register_view`
+        that this run has not computed yet, so the analyses, the degenerate-run
+        check and the run index share one read of the log (a declared view that
+        fails on a sample is left out of the pass, and computed when asked for).
+        """
+        return self.views({name: of_sample}, extra=_REGISTERED)[name]
+
+    def views(
+        self,
+        wanted: Mapping[str, Callable[[Any], Any]],
+        extra: Mapping[str, Callable[[Any], Any]] | None = None,
+    ) -> dict[str, list[Any]]:
+        """Several :meth:`view` s computed in one pass over the samples (with ``extra``
+        ones, when the pass is made anyway and they do not fail)."""
+        missing = {k: f for k, f in wanted.items() if k not in self._views}
+        if missing:
+            also = {
+                k: f for k, f in (extra or {}).items() if k not in self._views and k not in missing
+            }
+            made: dict[str, list[Any]] = {k: [] for k in (*missing, *also)}
+            for sample in self.iter_samples():
+                for key, of_sample in missing.items():
+                    made[key].append(of_sample(sample))
+                for key, of_sample in list(also.items()):
+                    try:
+                        made[key].append(of_sample(sample))
+                    except Exception:  # not this log's kind of sample: not for this pass
+                        del also[key], made[key]
+            self._views.update(made)
+        return {k: self._views[k] for k in wanted}
+
     def release(self) -> None:
-        """Forget the samples read (they are read again if asked for)."""
+        """Forget the samples read (they are read again if asked for); views are kept."""
         self._samples = None
 
     def scored(self, scorer: str) -> list[Any]:
-        """The samples scored by ``scorer``."""
+        """The samples scored by ``scorer`` (all in memory: prefer :meth:`view`)."""
         return [s for s in self.samples if s.scores and scorer in s.scores]
+
+    def sample_count(self) -> int:
+        """How many samples the log holds (counted without reading them from an ``.eval``)."""
+        if self._samples is not None or self.path.suffix != ".eval":
+            return len(self.samples)
+        with zipfile.ZipFile(self.path) as archive:
+            return len(_sample_members(archive, {}))
 
     def metrics(self, scorer: str) -> dict[str, float]:
         """The Inspect metrics the log holds for ``scorer`` (from the header; empty if none)."""
@@ -134,10 +213,36 @@ class RunLog:
         results = self.header.results
         if self.status == "success" and results is not None:
             return int(results.completed_samples or results.total_samples or 0)
-        return len(self.samples)
+        return self.sample_count()
 
     def rank(self) -> tuple[int, int, str]:
         return (int(self.status == "success"), self._sample_count(), str(self.header.eval.created))
+
+
+_REGISTERED: dict[str, Callable[[Any], Any]] = {}
+
+
+def register_view(name: str, of_sample: Callable[[Any], Any]) -> None:
+    """Declare a view (see :meth:`RunLog.view`) computed in any pass over a run's samples."""
+    _REGISTERED[name] = of_sample
+
+
+def _sample_members(archive: zipfile.ZipFile, ids: Mapping[str, Any]) -> list[str]:
+    """The sample members of an ``.eval`` zip (``samples/<id>_epoch_<n>.json``; a re-logged
+    sample's last copy), in Inspect's order: epoch, then id (an integer id zero-filled)."""
+    names = [
+        n
+        for n in dict.fromkeys(archive.namelist())
+        if n.startswith(_SAMPLES_DIR) and n.endswith(".json")
+    ]
+
+    def order(name: str) -> tuple[int, str]:
+        stem, _, epoch = name[len(_SAMPLES_DIR) : -len(".json")].rpartition("_epoch_")
+        sample_id = ids.get(stem, stem)
+        key = sample_id if isinstance(sample_id, str) else str(sample_id).zfill(20)
+        return (int(epoch) if epoch.isdigit() else 0, key)
+
+    return sorted(names, key=order)
 
 
 @dataclass(frozen=True)

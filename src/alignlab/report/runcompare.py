@@ -10,7 +10,9 @@ and calibrated correctness and ``unparsed``; a plain Inspect task's
 paired bootstrap 95% CI and a two-sided paired permutation p-value
 (:func:`alignlab.metrics.paired_difference`), Cohen's d_z as its effect size,
 and a Holm-adjusted p-value over all the metrics compared
-(:func:`alignlab.metrics.holm_adjust`). Items whose 0/1 score changed are
+(:func:`alignlab.metrics.holm_adjust`). When two directories pair several
+tasks, :func:`holm_across` also adjusts over every metric of every pair (the
+whole family of tests the command reports). Items whose 0/1 score changed are
 listed both ways.
 """
 
@@ -42,6 +44,8 @@ class MetricComparison:
     effect_size: float
     p_holm: float
     binary: bool
+    p_holm_all: float = math.nan
+    """Holm over every metric of every pair compared together (:func:`holm_across`)."""
 
     @property
     def n(self) -> int:
@@ -73,6 +77,23 @@ class RunComparison:
     metrics: tuple[MetricComparison, ...]
     flips: tuple[Flip, ...] = ()
     notes: tuple[str, ...] = field(default=())
+
+
+def holm_across(comparisons: Sequence[RunComparison]) -> list[RunComparison]:
+    """``comparisons`` with ``p_holm_all``: Holm over all their metrics as one family.
+
+    Within one pair, ``p_holm`` adjusts over that pair's metrics; comparing
+    several tasks at once tests more hypotheses, and ``p_holm_all`` controls
+    the family-wise error over all of them.
+    """
+    from dataclasses import replace
+
+    flat = [m.difference.p_value for c in comparisons for m in c.metrics]
+    adjusted = iter(holm_adjust(flat))
+    return [
+        replace(c, metrics=tuple(replace(m, p_holm_all=next(adjusted)) for m in c.metrics))
+        for c in comparisons
+    ]
 
 
 def run_label(run: RunLog) -> str:

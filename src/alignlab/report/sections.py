@@ -32,9 +32,18 @@ class Styled:
     title: str = ""
 
 
-Cell = Plain | Styled | tuple[str, ...]
-"""A table cell: text, a number, None (shown as "–"), a :class:`Styled` value, or a
-tuple of strings shown one per line."""
+@dataclass(frozen=True)
+class Link:
+    """A cell that is a link (say, a sample opened in ``inspect view``)."""
+
+    text: str
+    href: str
+    title: str = ""
+
+
+Cell = Plain | Styled | Link | tuple[str, ...] | tuple[Link, ...]
+"""A table cell: text, a number, None (shown as "–"), a :class:`Styled` value, a
+:class:`Link`, a tuple of strings shown one per line, or a tuple of links."""
 
 
 @dataclass(frozen=True)
