@@ -11,7 +11,7 @@ rule for choosing among retried runs lives here and nowhere else:
 
 Headers are read first; a log's samples are read only when an analysis asks
 for them, one at a time from the log's zip (:meth:`RunLog.iter_samples`),
-without the fields no analysis reads (events, attachments, store). An
+without the fields no analysis reads (events, attachments). An
 analysis that needs a small value per sample asks for a :meth:`RunLog.view`:
 the samples are streamed once and only those values are kept, so a log of
 10,000 samples never sits in memory whole (``bench/bench_scale.py big``).
@@ -34,7 +34,8 @@ from alignlab.report.results import model_label
 NON_IDENTITY_ARGS = frozenset({"calibration"})
 
 # Sample fields no analysis reads: left out when samples are read (the bulk of a sample).
-SKIPPED_FIELDS = frozenset({"events", "events_data", "attachments", "store"})
+# The store stays: the WorldView council transcript and MTT's own judgments live there.
+SKIPPED_FIELDS = frozenset({"events", "events_data", "attachments"})
 _SAMPLES_DIR = "samples/"
 
 
