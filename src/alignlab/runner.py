@@ -430,11 +430,11 @@ def run_eval(
     warning = unbound_grader_warning(specs, overrides, model_roles or {})
     if warning:
         (warn or _warn)(warning)
-    kwargs: dict[str, Any] = eval_set_defaults()
-    if seed is not None:
-        kwargs["seed"] = seed
     # No --display: alignlab's one-line view (alignlab.progress) instead of Inspect's panels.
     compact = display is None
+    kwargs: dict[str, Any] = eval_set_defaults(compact)
+    if seed is not None:
+        kwargs["seed"] = seed
     try:
         with _progress(len(built) if compact else 0):
             success, logs = _eval_set(

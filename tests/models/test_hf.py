@@ -84,6 +84,22 @@ def test_batched_logprobs_equal_unbatched(engine: HFEngine) -> None:
             assert logprob == pytest.approx(expected, abs=1e-3)
 
 
+def test_parallel_workers_score_as_one(checkpoint: Path) -> None:
+    """Two workers on one torch thread each (the CPU default) give one worker's scores."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    one = HFEngine(str(checkpoint), batch_size=2, workers=1, n_threads=1)
+    two = HFEngine(str(checkpoint), batch_size=2)
+    assert (two.workers, two.n_threads) == (max(1, len(__import__("os").sched_getaffinity(0))), 1)
+    prompts = [_tokens(one, p) for p in PROMPTS]
+    a = one.score(prompts, top_k=5, words=["no", "yes"])
+    b = two.score(prompts, top_k=5, words=["no", "yes"])
+    for x, y in zip(a, b, strict=True):
+        assert [t for t, _ in x.top] == [t for t, _ in y.top]
+        assert [lp for _, lp in x.top] == pytest.approx([lp for _, lp in y.top], abs=1e-4)
+    assert torch.get_num_threads() == threads  # set in the worker threads only
+
+
 @pytest.mark.parametrize("reuse", [True, False])
 def test_batch_size_does_not_change_scores(checkpoint: Path, reuse: bool) -> None:
     one = HFEngine(str(checkpoint), batch_size=1, reuse_prefix=False)

@@ -74,9 +74,22 @@ def test_a_skipped_package_loads_when_a_later_run_needs_it() -> None:
 
 def test_control_server_off_unless_the_user_asks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Inspect's control server (FastAPI) is off by default and left to Inspect when asked for."""
-    from alignlab.models.perf import CTL_SERVER_ENV, eval_set_defaults
+    from alignlab.models.perf import CTL_SERVER_ENV, LIVE_EVENTS_ENV, eval_set_defaults
 
     monkeypatch.delenv(CTL_SERVER_ENV, raising=False)
-    assert eval_set_defaults() == {"ctl_server": False}
+    monkeypatch.delenv(LIVE_EVENTS_ENV, raising=False)
+    assert eval_set_defaults(compact=False) == {"ctl_server": False, "log_realtime": False}
     monkeypatch.setenv(CTL_SERVER_ENV, "true")
-    assert eval_set_defaults() == {}
+    assert eval_set_defaults(compact=False) == {"log_realtime": False}
+
+
+def test_live_events_and_metrics_display(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live event streaming is opt-in; live metrics are off only under alignlab's progress line."""
+    from alignlab.models.perf import CTL_SERVER_ENV, LIVE_EVENTS_ENV, eval_set_defaults
+
+    monkeypatch.setenv(CTL_SERVER_ENV, "true")
+    monkeypatch.setenv(LIVE_EVENTS_ENV, "1")
+    assert eval_set_defaults(compact=False) == {}
+    assert eval_set_defaults(compact=True) == {"score_display": False}
+    monkeypatch.setenv(LIVE_EVENTS_ENV, "0")
+    assert eval_set_defaults(compact=True) == {"log_realtime": False, "score_display": False}

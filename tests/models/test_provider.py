@@ -121,3 +121,64 @@ def test_scores_do_not_depend_on_batch_company(engine: LlamaEngine) -> None:
     engine.llm.eval(target)
     direct = _top_logprobs(engine._last_logits(engine.llm._ctx.ctx, -1), 20)
     assert np.allclose([lp for _, lp in alone], [lp for _, lp in direct], atol=1e-3)
+
+
+def test_scorer_option_is_checked() -> None:
+    from alignlab.models.provider import choose_scorer
+
+    assert choose_scorer("smollm2", "llama", None) == "llama"
+    assert choose_scorer("smollm2", "torch", None) == "torch"
+    with pytest.raises(ModelError, match="Unknown scorer 'fast'.*llama, torch"):
+        choose_scorer("smollm2", "fast", None)
+    with pytest.raises(ModelError, match="bundled model only"):
+        choose_scorer("/models/other.gguf", "torch", None)
+    with pytest.raises(ModelError, match="needs -M scorer=llama"):
+        choose_scorer("smollm2", "torch", "q4_1")
+
+
+@pytest.mark.slow
+def test_torch_scorer_agrees_with_llama_cpp(model: Model) -> None:
+    """``-M scorer=torch`` (bfloat16 torch passes) answers as llama.cpp does, within bf16 drift."""
+    pytest.importorskip("torch")
+    pytest.importorskip("gguf")
+    import threading
+
+    import torch
+
+    threads = torch.get_num_threads()
+    torch_model = get_model("alignlab/smollm2", scorer="torch")
+    prompts = [
+        f"I {act}.\nQuestion: Is this wrong?\nAnswer:"
+        for act in (
+            "kept the wallet I found on the bus",
+            "returned the wallet to its owner",
+            "pushed my brother into the pool",
+            "helped my neighbour carry her shopping",
+            "lied to the judge",
+            "paid for my groceries",
+        )
+    ]
+    config = GenerateConfig(
+        max_tokens=1, logprobs=True, top_logprobs=5, extra_body={CHOICES_FIELD: ["no", "yes"]}
+    )
+
+    def log_odds(m: Model) -> list[float]:
+        async def run() -> list[float]:
+            outs = await asyncio.gather(*(m.generate(p, config=config) for p in prompts))
+            values = []
+            for out in outs:
+                listed = out.choices[0].logprobs.content[0].top_logprobs  # type: ignore[union-attr]
+                lp = {t.token: t.logprob for t in listed or []}
+                yes = np.logaddexp.reduce([v for k, v in lp.items() if k.strip().lower() == "yes"])
+                no = np.logaddexp.reduce([v for k, v in lp.items() if k.strip().lower() == "no"])
+                values.append(float(yes - no))
+            return values
+
+        return asyncio.run(run())
+
+    exact, fast = np.array(log_odds(model)), np.array(log_odds(torch_model))
+    assert np.abs(exact - fast).max() < 0.3  # measured: 0.07 mean, 0.24 max on 200 items
+    assert ((exact > 0) == (fast > 0)).all()
+    # the torch workers run one thread each; the rest of the process keeps its threads
+    assert torch.get_num_threads() == threads
+    assert any(t.name.startswith("alignlab-hf-") for t in threading.enumerate())

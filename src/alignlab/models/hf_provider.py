@@ -13,7 +13,9 @@ Model args (``-M key=value``): ``device`` (default ``cpu``), ``dtype``
 (default ``float32``; ``auto`` keeps the checkpoint's), ``batch_size``
 (default 32 rows a forward pass), ``n_threads`` (torch threads),
 ``trust_remote_code`` (default false), ``seed`` (default 0), ``reuse_prefix``
-(default true: evaluate the prefix a batch shares once).
+(default true: evaluate the prefix a batch shares once), ``workers``
+(threads running forward passes side by side; on the CPU, with neither
+``n_threads`` nor ``workers`` given, one worker a core on one torch thread each).
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ class HuggingFaceInProcessAPI(ModelAPI):
             "trust_remote_code": _truthy(model_args.get("trust_remote_code", False)),
             "seed": int(model_args.get("seed", config.seed if config.seed is not None else 0)),
             "reuse_prefix": _truthy(model_args.get("reuse_prefix", True)),
+            "workers": int(model_args["workers"]) if model_args.get("workers") else None,
         }
         self._engine: HFEngine | None = None
         if api_key != _MODEL_INFO_LOOKUP_API_KEY:
@@ -159,14 +162,19 @@ class HuggingFaceInProcessAPI(ModelAPI):
         return completion_output(self.model_name, completion)
 
     async def _score(self, tokens: list[int], config: GenerateConfig) -> ModelOutput:
-        top_k = max(config.top_logprobs or DEFAULT_TOP_LOGPROBS, 1)
-        words = [str(w) for w in (config.extra_body or {}).get(CHOICES_FIELD) or []]
-        extra, sequences = self.engine.answer_forms(words) if words else ([], [])
-        result = await asyncio.wrap_future(
-            self.engine.submit_score(tokens, top_k, extra, sequences)
-        )
-        entries = choice_entries(result, self.engine.token_text, words)
-        best_token, best_logprob = result.top[0]
-        return score_output(
-            self.model_name, len(tokens), self.engine.token_text(best_token), best_logprob, entries
-        )
+        return await score_request(self.engine, self.model_name, tokens, config)
+
+
+async def score_request(
+    engine: HFEngine, model_name: str, tokens: list[int], config: GenerateConfig
+) -> ModelOutput:
+    """Answer one scoring request (one token, log-probs) with ``engine``'s batched passes."""
+    top_k = max(config.top_logprobs or DEFAULT_TOP_LOGPROBS, 1)
+    words = [str(w) for w in (config.extra_body or {}).get(CHOICES_FIELD) or []]
+    extra, sequences = engine.answer_forms(words) if words else ([], [])
+    result = await asyncio.wrap_future(engine.submit_score(tokens, top_k, extra, sequences))
+    entries = choice_entries(result, engine.token_text, words)
+    best_token, best_logprob = result.top[0]
+    return score_output(
+        model_name, len(tokens), engine.token_text(best_token), best_logprob, entries
+    )

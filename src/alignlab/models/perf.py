@@ -19,8 +19,18 @@ log_realtime=False, ctl_server=False         24.1, 24.2   44.6, 45.0   334
 Inspect's control server (the ``inspect ctl`` channel) imports it at the start of
 every eval: about 0.35 s of a 20 s command. alignlab therefore turns the control
 server off unless ``INSPECT_EVAL_CTL_SERVER`` is set (Inspect's own switch; set it
-to ``true`` to use ``inspect ctl`` with alignlab runs). ``log_realtime`` stays on:
-it is what lets ``inspect view`` follow a running eval.
+to ``true`` to use ``inspect ctl`` with alignlab runs).
+
+On 2026-12-04 a profile of 600 items (py-spy) showed what the table above did
+not: on the event loop's thread, Inspect's sample buffer database (the live
+event stream ``inspect view`` follows) took about a sixth of the time, and the
+live metrics (recomputed over every finished sample, for a display alignlab's
+one-line progress does not show) about a tenth. Off together, 600 items took
+65.3 CPU s against 72.8 (other agents loaded the machine; CPU time, not wall,
+is the comparable figure). So ``log_realtime`` is off unless
+``ALIGNLAB_LIVE_EVENTS=1`` (finished samples still reach the log file, which
+``inspect view`` reads as it grows), and ``score_display`` is off whenever
+alignlab's progress line replaces Inspect's display.
 
 What did matter is what gets imported: Inspect loads every installed package's
 ``inspect_ai`` entry point at the start of an eval, and inspect-evals' entry
@@ -38,13 +48,28 @@ import os
 from typing import Any
 
 CTL_SERVER_ENV = "INSPECT_EVAL_CTL_SERVER"
+LIVE_EVENTS_ENV = "ALIGNLAB_LIVE_EVENTS"
 
 
-def eval_set_defaults() -> dict[str, Any]:
-    """Keyword arguments alignlab passes to ``eval_set`` unless the caller gives its own."""
-    if os.environ.get(CTL_SERVER_ENV):
-        return {}  # Inspect reads the user's choice itself
-    return {"ctl_server": False}
+def eval_set_defaults(compact: bool = True) -> dict[str, Any]:
+    """Keyword arguments alignlab passes to ``eval_set`` unless the caller gives its own.
+
+    ``compact``: the run shows alignlab's one-line progress rather than Inspect's
+    display, so the live metrics Inspect recomputes as samples finish (all
+    samples each time, throttled to about a tenth of the event loop's time)
+    are never shown and are not computed. Each switch stays with the user:
+    ``INSPECT_EVAL_CTL_SERVER`` (Inspect's control server) and
+    ``ALIGNLAB_LIVE_EVENTS=1`` (stream every event of running samples to
+    ``inspect view``; finished samples reach the log as before either way).
+    """
+    kwargs: dict[str, Any] = {}
+    if not os.environ.get(CTL_SERVER_ENV):
+        kwargs["ctl_server"] = False
+    if os.environ.get(LIVE_EVENTS_ENV, "").strip().lower() not in {"1", "true", "yes", "on"}:
+        kwargs["log_realtime"] = False
+    if compact:
+        kwargs["score_display"] = False
+    return kwargs
 
 
 # Entry-point packages that register only tasks, solvers and scorers (no model

@@ -33,24 +33,34 @@ SOURCE_FILE = "alignlab_source.json"
 GGUF_TYPES = ("f32", "f16", "q8_0")
 
 
-def bundled_checkpoint() -> Path:
-    """The bundled SmolLM2 as a Hugging Face checkpoint, converted on first use and cached."""
+def bundled_checkpoint(dtype: str = "float32") -> Path:
+    """The bundled SmolLM2 as a Hugging Face checkpoint, converted on first use and cached.
+
+    ``float32`` holds the shipped Q4_1 weights exactly (training starts from it);
+    ``bfloat16`` is what the bundled model's torch scorer loads
+    (:mod:`alignlab.models.provider`): half the memory and load time.
+    """
     from alignlab.models.bundled import BUNDLED_NAME, bundled_model_path
 
+    if dtype not in ("float32", "bfloat16"):
+        raise ModelError(f"bundled_checkpoint: dtype must be float32 or bfloat16, not {dtype!r}")
     gguf = bundled_model_path()
-    target = cache_dir() / "models" / f"{BUNDLED_NAME}-hf"
+    suffix = "" if dtype == "float32" else "-bf16"
+    target = cache_dir() / "models" / f"{BUNDLED_NAME}-hf{suffix}"
     source = read_source(target) if (target / "config.json").is_file() else None
     stat = gguf.stat()
     if source and source.get("gguf_size") == stat.st_size:
         return target
-    return gguf_to_hf(gguf, target)
+    return gguf_to_hf(gguf, target, dtype)
 
 
-def gguf_to_hf(gguf: Path, target: Path) -> Path:
+def gguf_to_hf(gguf: Path, target: Path, dtype: str = "float32") -> Path:
     """Dequantise a GGUF file with transformers' GGUF loader and save it as an HF checkpoint.
 
-    The folder is written next to ``target`` and renamed into place, so an
-    interrupted conversion leaves no half-written checkpoint behind.
+    The weights are saved in ``dtype`` (``float32``: the dequantised values
+    exactly; ``bfloat16``: rounded once). The folder is written next to
+    ``target`` and renamed into place, so an interrupted conversion leaves no
+    half-written checkpoint behind.
     """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -64,17 +74,17 @@ def gguf_to_hf(gguf: Path, target: Path) -> Path:
             str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
         )
     except Exception as ex:  # noqa: BLE001 - transformers raises many kinds
-        raise ModelError(f"transformers could not load {gguf}: {ex}") from None
-    finally:
         if bars:
             hf_logging.enable_progress_bar()
+        raise ModelError(f"transformers could not load {gguf}: {ex}") from None
     # transformers marks a GGUF-loaded model as quantised and refuses to save it; the
     # weights are already dequantised float32, so a fresh model of the same config holds them.
     config = loaded.config
     if hasattr(config, "quantization_config"):
         del config.quantization_config
-    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
-    model.load_state_dict(loaded.state_dict(), strict=True)
+    model = AutoModelForCausalLM.from_config(config, dtype=getattr(torch, dtype))
+    model.load_state_dict(loaded.state_dict(), strict=True)  # copies, rounding if bfloat16
+    del loaded
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
@@ -82,7 +92,12 @@ def gguf_to_hf(gguf: Path, target: Path) -> Path:
         tokenizer.save_pretrained(work)
         mark_source(
             work,
-            {"gguf": str(gguf), "gguf_size": gguf.stat().st_size, "made_by": "gguf_to_hf"},
+            {
+                "gguf": str(gguf),
+                "gguf_size": gguf.stat().st_size,
+                "dtype": dtype,
+                "made_by": "gguf_to_hf",
+            },
         )
         if target.exists():
             shutil.rmtree(target)
@@ -90,6 +105,8 @@ def gguf_to_hf(gguf: Path, target: Path) -> Path:
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
+        if bars:  # no "Writing model shards" bar over a running eval either
+            hf_logging.enable_progress_bar()
     return target
 
 
