@@ -300,6 +300,9 @@ def main() -> None:
     parser.add_argument(
         "--skip-llama", action="store_true", help="leave out the llama.cpp-alone row"
     )
+    parser.add_argument(
+        "--skip-torch", action="store_true", help="leave out the -M scorer=torch row"
+    )
     parser.add_argument("--busy", type=float, default=0.25)
     parser.add_argument("--max-wait", type=float, default=5.0)
     parser.add_argument("--child", nargs="*")
@@ -328,6 +331,11 @@ def main() -> None:
 
         alignlab("alignlab eval (default command, report included)", [])
         alignlab("alignlab eval --no-report --display none", quiet)
+        if not args.skip_torch:
+            # the bfloat16 copy is made once per machine (about 30 s): not part of a run
+            warm = "from alignlab.train.convert import bundled_checkpoint as b; b('bfloat16')"
+            subprocess.run([py, "-c", warm], env=env, check=True)
+            alignlab("alignlab eval -M scorer=torch (report included)", ["-M", "scorer=torch"])
         if not args.skip_hf:
             alignlab("alignlab eval --model hf/<same weights, f32>", ["--model", f"hf/{hf_dir}"])
         if args.levers:
