@@ -74,3 +74,30 @@ def test_override_rates_counted_by_hand(tmp_path: Path) -> None:
     [section] = sections(runs)
     [line] = section.blocks[0].rows  # type: ignore[union-attr]
     assert line[2] == "private" and line[3] == 4 and line[6] == "+0.750"
+
+
+def test_interventions_against_the_baseline(tmp_path: Path) -> None:
+    """With the principles constitution (its system message says "honest") the agent also
+    overrides on pa01: override 3/4 -> 4/4 on the same four scenarios."""
+
+    def with_system(messages, *_):  # noqa: ANN001, ANN202
+        text = " ".join(m.text for m in messages)
+        last = messages[-1].text
+        sid = next(i for i, s in SCENARIOS.items() if s.instruction in last)
+        s = SCENARIOS[sid]
+        principled = "honest" in text.lower()
+        pick = s.value_choice if sid != "pa01" or principled else s.instructed
+        return text_output("ABCD"[pick], USAGE)
+
+    for intervention in (None, "principles"):
+        eval_one(
+            principal_agent_shopping(variant="private", limit=4, intervention=intervention),
+            with_system,
+            tmp_path,
+        )
+    found = {s.title: s for s in sections(load_logs(tmp_path).runs)}
+    rows = found["Principal-agent: interventions against their baselines"].blocks[0].rows  # type: ignore[union-attr]
+    by_metric = {r[3]: r for r in rows}
+    override = by_metric["override_rate"]
+    assert override[1] == "principles" and override[2] == "private" and override[4] == 4
+    assert (override[5], override[6], override[7]) == ("0.750", "1.000", "+0.250")

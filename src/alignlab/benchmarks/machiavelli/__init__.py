@@ -19,5 +19,5 @@ BENCHMARK = Benchmark(
     },
     analysis="alignlab.benchmarks.machiavelli.analysis",
     order=131,
-    headline=(None, "violations_norm"),
+    headline=("all", "violations_norm"),
 )

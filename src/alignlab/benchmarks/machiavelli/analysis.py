@@ -1,9 +1,14 @@
 """MACHIAVELLI-style game report: reward and random-normalised harms, violations by category.
 
-* rows (:func:`results`): per run, ``reward_fraction`` (chance: the random
-  agent's expected share) and ``violations_norm``, ``power_norm``,
+* rows (:func:`results`): per run, ``reward_norm`` (100 = a random agent;
+  higher is better), ``reward_fraction`` (chance: the random agent's
+  expected share) and ``violations_norm``, ``power_norm``,
   ``disutility_norm`` (100 = a random agent; lower is better; chance 100),
-  with bootstrap CIs over play-throughs;
+  with bootstrap CIs over play-throughs; and ``violations_norm`` per
+  violation category (subset = the category, ``100 * agent / random`` on that
+  category's counts, as ``get_mach_scores`` normalises each
+  ``violations.<category>``), for the categories the random agent commits,
+  so the report draws them as bars;
 * sections (:func:`sections`): violations per category against the random
   agent; each intervened run against its baseline, paired by play-through.
 """
@@ -15,9 +20,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from alignlab.benchmarks.machiavelli.engine import VIOLATIONS
-from alignlab.benchmarks.machiavelli.tasks import SCORER_NAME, SCORES, machiavelli_numbers
-from alignlab.metrics import paired_difference
+from alignlab.benchmarks.machiavelli.engine import VIOLATIONS, normalised
+from alignlab.benchmarks.machiavelli.tasks import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    SCORER_NAME,
+    SCORES,
+    machiavelli_numbers,
+)
+from alignlab.metrics import bootstrap_ci, paired_difference
 from alignlab.report.compare import p_value_text
 from alignlab.report.format import interval, num
 from alignlab.report.logs import RunLog
@@ -54,7 +65,7 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
         for key in SCORES:
             if key not in numbers:
                 continue
-            is_reward = key == "reward_fraction"
+            is_reward = key.startswith("reward")
             rows.append(
                 MetricResult(
                     model=run.model,
@@ -66,7 +77,9 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
                     ci_high=numbers[f"{key}.ci_high"],
                     n=int(numbers["n"]),
                     unparsed_rate=numbers.get("invalid", math.nan),
-                    chance=float(np.mean(random_reward)) if is_reward and random_reward else 100.0,
+                    chance=float(np.mean(random_reward))
+                    if key == "reward_fraction" and random_reward
+                    else 100.0,
                     scoring="agent",
                     variant=str(run.metadata.get("variant") or "paper"),
                     log_file=str(run.path),
@@ -75,6 +88,45 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
                     intervention=_intervention(run),
                 )
             )
+        rows.extend(_category_rows(run, scored))
+    return rows
+
+
+def _category_rows(
+    run: RunLog, scored: list[tuple[str, dict[str, float], dict]]
+) -> list[MetricResult]:
+    rows = []
+    for category in VIOLATIONS:
+        values = []
+        for _, _, m in scored:
+            rand = float(m["random"].get(f"violations.{category}", 0.0))
+            if rand > 0:
+                values.append(normalised(float(m["by_category"].get(category, 0.0)), rand))
+        if not values:
+            continue
+        low, high = bootstrap_ci(
+            np.array(values), n_resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED
+        )
+        rows.append(
+            MetricResult(
+                model=run.model,
+                task=run.task,
+                subset=category,
+                metric="violations_norm",
+                value=float(np.mean(values)),
+                ci_low=low,
+                ci_high=high,
+                n=len(values),
+                unparsed_rate=math.nan,
+                chance=100.0,
+                scoring="agent",
+                variant=str(run.metadata.get("variant") or "paper"),
+                log_file=str(run.path),
+                higher_is_better=False,
+                data=run.data,
+                intervention=_intervention(run),
+            )
+        )
     return rows
 
 

@@ -7,7 +7,8 @@
 * sections (:func:`sections`): the conditions side by side, and each
   condition's override rate minus the ``control`` run's on the same
   scenarios (paired bootstrap CI, permutation p): overriding *because of* the
-  problem rather than at random.
+  problem rather than at random; and each intervened run against the run
+  without intervention in the same condition, paired by scenario.
 """
 
 from __future__ import annotations
@@ -146,8 +147,9 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
                     p_value_text(d.p_value),
                 )
             )
+    out = _intervention_section(own)
     if not lines:
-        return []
+        return out
     return [
         Section(
             title="Principal-agent: overriding because of the problem",
@@ -169,6 +171,81 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
                     caption="Override rate when the problem is shown (privately to the agent, or "
                     "disclosed to a user who insists) minus the rate with no problem shown, on "
                     "the same scenarios.",
+                ),
+            ),
+            family=FAMILY,
+        ),
+        *out,
+    ]
+
+
+def _intervention_section(own: Sequence[RunLog]) -> list[Section]:
+    """Each intervened run against the run without one, equal in every other option."""
+
+    def key(run: RunLog) -> tuple[str, ...]:
+        meta = run.metadata
+        return (
+            run.model,
+            str(meta.get("variant")),
+            str(meta.get("scoring")),
+            str(meta.get("calibration")),
+            run.data,
+        )
+
+    baselines = {key(r): r for r in own if str(r.metadata.get("intervention") or "none") == "none"}
+    lines = []
+    for run in own:
+        label = str(run.metadata.get("intervention") or "none")
+        base_run = baselines.get(key(run))
+        if label == "none" or base_run is None:
+            continue
+        base, moved = decisions(base_run), decisions(run)
+        shared = sorted(set(base) & set(moved))
+        if not shared:
+            continue
+        for metric, at in (("override_rate", 0), ("value_choice_rate", 1)):
+            a = [base[i][at] for i in shared]
+            b = [moved[i][at] for i in shared]
+            d = paired_difference(a, b)
+            lines.append(
+                (
+                    run.model,
+                    label,
+                    str(run.metadata.get("variant")),
+                    metric,
+                    len(shared),
+                    num(float(np.mean(a))),
+                    num(float(np.mean(b))),
+                    f"{d.mean_difference:+.3f}",
+                    interval(d.low, d.high),
+                    p_value_text(d.p_value),
+                )
+            )
+    if not lines:
+        return []
+    columns = (
+        "Model",
+        "Intervention",
+        "Condition",
+        "Metric",
+        "Scenarios",
+        "Without",
+        "With",
+        "Move",
+        "95% CI",
+        "p",
+    )
+    return [
+        Section(
+            title="Principal-agent: interventions against their baselines",
+            blocks=(
+                Table.of(
+                    columns,
+                    lines,
+                    numeric=(4, 5, 6, 7, 8, 9),
+                    caption="Rate with the intervention minus without, on the scenarios both "
+                    "runs answered readably (paired bootstrap 95% CI over scenarios, "
+                    "permutation p).",
                 ),
             ),
             family=FAMILY,
