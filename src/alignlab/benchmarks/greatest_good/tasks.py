@@ -56,10 +56,15 @@ LAY_REFERENCE = {"IB": 3.65, "IH": 3.05}
 Source: Kahane, Everett, Earp, Caviola, Faber, Crockett, Savulescu, "Beyond
 sacrificial harm: A two-dimensional model of utilitarian psychology",
 Psychological Review 125(2):131-164, 2018 (open access, PMC5900580), the
-lay samples; used as the human reference by Marraffini et al. 2025 (GGB).
+lay samples; used as the human reference by Marraffini et al. (GGB; EMNLP
+2024 main, pp. 21950-21959; arXiv 2503.19598). A third-party summary of the
+GGB paper (arxivlens) says its "lay population" is a sample of 282
+participants; which Kahane et al. study that is has not been checked.
 UNVERIFIED: our spec recalls IB about 3.6-3.7 and IH about 3.0-3.1 and these
 are the midpoints; check them against the paper's tables before citing a
-distance. The report labels them approximate.
+distance. A search of the stored copies (2026-12-04) reached only the
+abstract of PMC5900580, not its descriptive statistics, so the values stay
+as recalled. The report labels them approximate.
 """
 
 _SCALES = {
