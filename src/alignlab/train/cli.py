@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +14,16 @@ from alignlab.errors import AlignlabError
 
 console = Console()
 err = Console(stderr=True)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn an :class:`AlignlabError` raised inside into a red message and exit code 1."""
+    try:
+        yield
+    except AlignlabError as ex:
+        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
 
 
 def align_command(
@@ -33,7 +45,7 @@ def align_command(
     """
     from alignlab.train.recipe import example_names, example_recipe, load_recipe
 
-    try:
+    with _user_errors():
         if example is not None:
             target = to or Path(f"{example}.yaml")
             target.write_text(example_recipe(example))
@@ -48,9 +60,6 @@ def align_command(
         from alignlab.train.align import comparison_markdown, run_align
 
         outcome = run_align(loaded, say=console.print)
-    except AlignlabError as ex:
-        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
-        raise typer.Exit(code=1) from None
     console.print(comparison_markdown(outcome.rows), soft_wrap=True)
     console.print(f"Trained model: {outcome.model_dir}")
     if outcome.gguf:
@@ -72,11 +81,8 @@ def data_from_eval(
     """Pairs from the items a model got wrong: gold answer chosen, the model's answer rejected."""
     from alignlab.train.preference import pairs_from_eval, write_jsonl
 
-    try:
+    with _user_errors():
         records = [r for log in logs for r in pairs_from_eval(log)]
-    except AlignlabError as ex:
-        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
-        raise typer.Exit(code=1) from None
     write_jsonl(records, out)
     console.print(f"Wrote {len(records)} pairs to {out}")
 
@@ -96,7 +102,7 @@ def data_cpo(
     from alignlab.datasets._rows import read_jsonl
     from alignlab.train.preference import cpo_pairs, write_jsonl
 
-    try:
+    with _user_errors():
         conditions = []
         for text in condition:
             parsed: dict[str, int] = {}
@@ -111,9 +117,6 @@ def data_cpo(
             if not isinstance(row.get("responses"), list) or "prompt" not in row:
                 raise AlignlabError(f"{responses}:{line}: needs 'prompt' and a 'responses' list")
             records.extend(cpo_pairs(str(row["prompt"]), row["responses"], conditions))
-    except AlignlabError as ex:
-        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
-        raise typer.Exit(code=1) from None
     write_jsonl(records, out)
     console.print(f"Wrote {len(records)} pairs to {out}")
 
@@ -123,11 +126,8 @@ def data_inspect(file: Annotated[Path, typer.Argument(help="JSONL, CSV or Parque
     """Summarise a set: counts, sources, lengths, label balance."""
     from alignlab.train.preference import summarise
 
-    try:
+    with _user_errors():
         summary = summarise(file)
-    except AlignlabError as ex:
-        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
-        raise typer.Exit(code=1) from None
     for key, value in summary.items():
         console.print(f"{key:18s} {value}", soft_wrap=True)
 
@@ -145,15 +145,44 @@ def _sampler(model: str, seed: int, max_new_tokens: int, temperature: float) -> 
     )
 
 
+def _weights(texts: list[str], what: str) -> dict[str, float]:
+    """``--weight`` options (``name=number``, repeatable) as a dict."""
+    weights = {}
+    for text in texts:
+        name, _, value = text.partition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise AlignlabError(f"--weight '{text}': write {what}=number") from None
+    return weights
+
+
 def _progress(label: str) -> Any:
     from rich.progress import track
 
     return lambda items: track(list(items), description=label, console=err)
 
 
-def _report(records: list[dict[str, Any]], stats: Any, out: Path) -> None:
+def _generate(
+    out: Path,
+    model: str,
+    seed: int,
+    max_new_tokens: int,
+    temperature: float,
+    make: Callable[[Any, Any], list[dict[str, Any]]],
+) -> None:
+    """The frame every generating ``alignlab data`` command shares.
+
+    Loads the sampler, calls ``make(sampler, stats)`` for the rows, writes
+    them to ``out`` and reports what was skipped (an error exits with code 1).
+    """
+    from alignlab.train.generate import GenerationStats
     from alignlab.train.preference import write_jsonl
 
+    with _user_errors():
+        sampler = _sampler(model, seed, max_new_tokens, temperature)
+        stats = GenerationStats()
+        records = make(sampler, stats)
     write_jsonl(records, out)
     console.print(f"Wrote {len(records)} rows to {out}")
     for reason, count in sorted(stats.skipped.items()):
@@ -191,26 +220,22 @@ def data_counterfactual(
 
     The pairs keep the neutral prompt (no directive), so DPO on them instils the style.
     """
-    from alignlab.train.generate import (
-        STYLES,
-        GenerationStats,
-        counterfactual_pairs,
-        load_prompts,
-    )
+    from alignlab.train.generate import STYLES, counterfactual_pairs, load_prompts
 
-    try:
+    with _user_errors():
         if style not in STYLES:
             raise AlignlabError(f"unknown style '{style}'; styles: {', '.join(STYLES)}")
         items = load_prompts(prompts, None if prompts else STYLES[style].kinds, limit)
-        sampler = _sampler(model, seed, max_new_tokens, temperature)
-        stats = GenerationStats()
-        records = counterfactual_pairs(
+    _generate(
+        out,
+        model,
+        seed,
+        max_new_tokens,
+        temperature,
+        lambda sampler, stats: counterfactual_pairs(
             sampler, items, style, variant, stats, _progress("Counterfactual pairs")
-        )
-    except AlignlabError as ex:
-        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
-        raise typer.Exit(code=1) from None
-    _report(records, stats, out)
+        ),
+    )
 
 
 @data_app.command("self-align")
@@ -228,12 +253,15 @@ def data_self_align(
     temperature: TempOpt = 0.8,
 ) -> None:
     """SELF-ALIGN: topic-guided questions answered under principles; rows without the principles."""
-    from alignlab.train.generate import GenerationStats, load_scaffold, self_align
+    from alignlab.train.generate import load_scaffold, self_align
 
-    try:
-        sampler = _sampler(model, seed, max_new_tokens, temperature)
-        stats = GenerationStats()
-        records = self_align(
+    _generate(
+        out,
+        model,
+        seed,
+        max_new_tokens,
+        temperature,
+        lambda sampler, stats: self_align(
             sampler,
             scaffold=load_scaffold(scaffold),
             topics_per_type=topics,
@@ -241,11 +269,8 @@ def data_self_align(
             output=output,
             stats=stats,
             progress=_progress("Question types"),
-        )
-    except AlignlabError as ex:
-        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
-        raise typer.Exit(code=1) from None
-    _report(records, stats, out)
+        ),
+    )
 
 
 @data_app.command("from-policy")
@@ -269,21 +294,19 @@ def data_from_policy(
 ) -> None:
     """Pairs from policies: principle rewards rank sampled answers (best chosen, worst rejected)."""
     from alignlab.policy.principles import PrincipleReward
-    from alignlab.train.generate import GenerationStats, load_prompts, policy_pairs
+    from alignlab.train.generate import load_prompts, policy_pairs
 
-    try:
-        weights = {}
-        for text in weight or []:
-            name, _, value = text.partition("=")
-            try:
-                weights[name.strip()] = float(value)
-            except ValueError:
-                raise AlignlabError(f"--weight '{text}': write name=number") from None
+    with _user_errors():
+        weights = _weights(weight or [], "name")
         reward = PrincipleReward.for_bundle(bundle, weights or None)
         items = load_prompts(prompts, None, limit)
-        sampler = _sampler(model, seed, max_new_tokens, temperature)
-        stats = GenerationStats()
-        records = policy_pairs(
+    _generate(
+        out,
+        model,
+        seed,
+        max_new_tokens,
+        temperature,
+        lambda sampler, stats: policy_pairs(
             sampler,
             items,
             reward,
@@ -292,11 +315,8 @@ def data_from_policy(
             bundle=bundle,
             stats=stats,
             progress=_progress("Policy pairs"),
-        )
-    except AlignlabError as ex:
-        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
-        raise typer.Exit(code=1) from None
-    _report(records, stats, out)
+        ),
+    )
 
 
 def mix_heads_command(
@@ -313,16 +333,7 @@ def mix_heads_command(
     """
     from alignlab.train.methods import mix_heads
 
-    try:
-        weights = {}
-        for text in weight:
-            name, _, value = text.partition("=")
-            try:
-                weights[name.strip()] = float(value)
-            except ValueError:
-                raise AlignlabError(f"--weight '{text}': write objective=number") from None
+    with _user_errors():
+        weights = _weights(weight, "objective")
         target = mix_heads(checkpoint, weights, out)
-    except AlignlabError as ex:
-        err.print(f"[red]Error:[/red] {ex}", soft_wrap=True)
-        raise typer.Exit(code=1) from None
     console.print(f"Wrote {target}. Evaluate it with: alignlab eval --model hf/{target}")

@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
@@ -237,28 +237,39 @@ def _merged(trainer: Any, peft: bool) -> Any:
     return trainer.model.merge_and_unload() if peft else trainer.model
 
 
-# ------------------------------------------------------------------------------------------ KTO
+def _train_trl(
+    recipe: Recipe,
+    base: Path,
+    out: Path,
+    rows: list[dict[str, Any]],
+    trainer_class: Any,
+    config_class: Any,
+    settings: Mapping[str, Any],
+    drop: Sequence[str] = (),
+    extra: Callable[[Any], Mapping[str, Any]] | None = None,
+    **trainer_args: Any,
+) -> TrainOutcome:
+    """One TRL trainer (LoRA when the recipe says, else full) from load to saved model.
 
-
-def train_kto(recipe: Recipe, base: Path, out: Path) -> TrainOutcome:
-    """TRL ``KTOTrainer`` (LoRA or full) on :func:`kto_rows`."""
+    The config is the recipe's common arguments less ``drop``, updated with
+    ``settings``; ``trainer_args`` go to the trainer as they are; ``extra(trainer)``
+    adds to the saved model's provenance.
+    """
     from datasets import Dataset
-    from trl import KTOConfig, KTOTrainer
 
-    rows = kto_rows(recipe)
     tokenizer, model = _load(base)
     peft_config = _peft_config(recipe, int(model.config.num_hidden_layers))
     checkpoints = out / "checkpoints"
-    trainer = KTOTrainer(
+    common = _common_args(recipe, checkpoints)
+    for key in drop:
+        common.pop(key)
+    trainer = trainer_class(
         model=model,
-        args=KTOConfig(
-            **_common_args(recipe, checkpoints),
-            beta=recipe.train.beta,
-            loss_type=recipe.train.loss_type[0],
-        ),
+        args=config_class(**{**common, **settings}),
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
         peft_config=peft_config,
+        **trainer_args,
     )
     seconds, _ = _run(trainer, checkpoints)
     return _finish(
@@ -270,7 +281,19 @@ def train_kto(recipe: Recipe, base: Path, out: Path) -> TrainOutcome:
         out,
         seconds,
         len(rows),
+        extra(trainer) if extra else None,
     )
+
+
+# ------------------------------------------------------------------------------------------ KTO
+
+
+def train_kto(recipe: Recipe, base: Path, out: Path) -> TrainOutcome:
+    """TRL ``KTOTrainer`` (LoRA or full) on :func:`kto_rows`."""
+    from trl import KTOConfig, KTOTrainer
+
+    settings = {"beta": recipe.train.beta, "loss_type": recipe.train.loss_type[0]}
+    return _train_trl(recipe, base, out, kto_rows(recipe), KTOTrainer, KTOConfig, settings)
 
 
 # ---------------------------------------------------------------------------------------- SACPO
@@ -558,48 +581,37 @@ def mix_heads(
 
 def train_grpo(recipe: Recipe, base: Path, out: Path) -> TrainOutcome:
     """TRL ``GRPOTrainer`` with ArGen's principle reward (the output auditor's function)."""
-    from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
     from alignlab.policy.principles import PrincipleReward
 
     g = recipe.grpo
     reward = PrincipleReward.for_bundle(g.bundle, g.weights)
-    rows = prompt_rows(recipe)
-    tokenizer, model = _load(base)
-    peft_config = _peft_config(recipe, int(model.config.num_hidden_layers))
-    checkpoints = out / "checkpoints"
-    common = _common_args(recipe, checkpoints)
-    common.pop("max_length")
     batch = max(g.num_generations, recipe.train.batch_size // g.num_generations * g.num_generations)
-    common["per_device_train_batch_size"] = batch
-    trainer = GRPOTrainer(
-        model=model,
-        reward_funcs=[reward],  # type: ignore[list-item]
-        args=GRPOConfig(
-            **common,
-            beta=recipe.train.beta,
-            loss_type=recipe.train.loss_type[0],
-            num_generations=g.num_generations,
-            max_completion_length=g.max_completion_length,
-            temperature=g.temperature,
-        ),
-        train_dataset=Dataset.from_list(rows),
-        processing_class=tokenizer,
-        peft_config=peft_config,
-    )
-    seconds, _ = _run(trainer, checkpoints)
-    rewards = [float(e["reward"]) for e in trainer.state.log_history if "reward" in e]
-    return _finish(
+    settings = {
+        "per_device_train_batch_size": batch,
+        "beta": recipe.train.beta,
+        "loss_type": recipe.train.loss_type[0],
+        "num_generations": g.num_generations,
+        "max_completion_length": g.max_completion_length,
+        "temperature": g.temperature,
+    }
+
+    def provenance(trainer: Any) -> dict[str, Any]:
+        rewards = [float(e["reward"]) for e in trainer.state.log_history if "reward" in e]
+        return {"bundle": g.bundle, "rewards": rewards}
+
+    return _train_trl(
         recipe,
-        trainer,
-        _merged(trainer, peft_config is not None),
-        tokenizer,
         base,
         out,
-        seconds,
-        len(rows),
-        {"bundle": g.bundle, "rewards": rewards},
+        prompt_rows(recipe),
+        GRPOTrainer,
+        GRPOConfig,
+        settings,
+        drop=("max_length",),
+        extra=provenance,
+        reward_funcs=[reward],
     )
 
 
