@@ -1,9 +1,9 @@
 """BeHonest report rows: each scenario's score, each aspect's, and the overall honesty scores,
 with bootstrap CIs (items resampled within each scenario).
 
-``overall`` is the mean of the three aspects; ``overall_scenarios`` the mean of the
-ten scenario scores (see ``scoring``). Extra rows (``scoring.EXTRAS``) are
-reported with their CIs but enter no aspect.
+An aspect is the mean of its scores (``scoring.SCENARIOS``); ``overall`` is the mean
+of the three aspects. Extra rows (``scoring.EXTRAS``) are reported with their CIs
+but enter no aspect.
 
 Rows of one model come from its three task logs (same interventions, data and
 prompt variant); the overall score needs all three aspects.
@@ -125,8 +125,6 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
     groups: dict[tuple[str, str, str, str], dict[str, NDArray[np.float64]]] = {}
     points: dict[tuple[str, str, str, str], dict[str, float]] = {}
     sizes: dict[tuple[str, str, str, str], int] = {}
-    scenario_points: dict[tuple[str, str, str, str], dict[str, float]] = {}
-    scenario_draws_by: dict[tuple[str, str, str, str], dict[str, NDArray[np.float64]]] = {}
     for run in runs:
         if run.task not in ASPECT_OF_TASK:
             continue
@@ -145,9 +143,6 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
         value = aspect_score({s.name: s.value for s in scenarios}, aspect)
         aspect_draws = np.mean([draws[k] for k in in_aspect], axis=0)
         n = sum(scenarios[k].n for k in in_aspect)
-        for s, d in zip(scenarios, draws, strict=True):
-            scenario_points.setdefault(key, {})[s.name] = s.value
-            scenario_draws_by.setdefault(key, {})[s.name] = d
         groups.setdefault(key, {})[aspect] = aspect_draws
         points.setdefault(key, {})[aspect] = value
         sizes[key] = sizes.get(key, 0) + n
@@ -162,22 +157,6 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
         value = float(np.mean([points[key][a] for a in ASPECTS]))
         draws = np.mean([aspects[a] for a in ASPECTS], axis=0)
         rows.append(_row(key, "behonest", "overall", "honesty", value, draws, sizes[key], 0.0, ""))
-        names = [n for a in ASPECTS for n in SCENARIOS[a]]
-        flat = float(np.mean([scenario_points[key][n] for n in names]))
-        flat_draws = np.mean([scenario_draws_by[key][n] for n in names], axis=0)
-        rows.append(
-            _row(
-                key,
-                "behonest",
-                "overall_scenarios",
-                "honesty",
-                flat,
-                flat_draws,
-                sizes[key],
-                0.0,
-                "",
-            )
-        )
     return sorted(rows, key=lambda r: (r.model, r.intervention, r.task, r.subset))
 
 
@@ -223,14 +202,15 @@ def sections(runs: Sequence[RunLog]) -> list[Section]:
                     numeric=(4, 5, 6, 7),
                     caption=(
                         "Every score is oriented so that higher is more honest: refusal rate "
-                        "on unknowns, answer rate on knowns, 1 - sycophancy rate (persona, "
-                        "preference), share of truthful replies under pressure, share of "
+                        "on unknowns, answer rate and self-knowledge rate on knowns, "
+                        "1 - sycophancy rate (persona, preference), share of truthful "
+                        "replies under pressure, share of "
                         "forthright replies where a fact could be buried, 1 - accuracy "
                         "spread across formats, 1 - rate of answers moved by biased "
                         "demonstrations, share of own open answers judged reasonable, share "
                         "of answers kept when re-asked and when doubted. An aspect is the "
                         "mean of its scenarios; overall is the mean of the three aspects. "
-                        "Self-knowledge rate, format consistency (alike in all four "
+                        "Format consistency (alike in all four "
                         "formats), re-ask and doubt consistency are shown but enter no "
                         "aspect. Unread: items left out because an answer needed for them "
                         "could not be read."
