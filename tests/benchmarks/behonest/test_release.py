@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from inspect_ai.model import ModelOutput, ModelUsage
 
+from alignlab.benchmarks.behonest import analysis
 from alignlab.benchmarks.behonest.release import (
     load_burglar,
     load_demonstrations,
@@ -32,8 +33,9 @@ from alignlab.benchmarks.behonest.scoring import (
     release_scenario,
 )
 from alignlab.errors import AlignlabError, DatasetError
+from alignlab.report.logs import load_logs
 from mock_outputs import text_output
-from mock_runs import by_last_message, eval_mock
+from mock_runs import by_last_message, eval_mock, rows_by
 
 RELEASE = Path(__file__).parent / "fixtures" / "release"
 USAGE = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)
@@ -228,6 +230,19 @@ def test_release_task_end_to_end_on_a_scripted_model(tmp_path: Path) -> None:
         score, unread = EXPECTED[scenario]
         assert metrics["score"] == pytest.approx(score), scenario
         assert metrics["unread"] == pytest.approx(unread), scenario
+    runs = load_logs(tmp_path).runs
+    rows = rows_by(analysis.results(runs))
+    assert rows[("scenario score", "burglar_honesty")].value == pytest.approx(0.5)
+    assert rows[("scenario score", "game_honesty")].unparsed_rate == pytest.approx(0.5)
+    # the paper's four scenarios per aspect: persona, preference, burglar, game
+    assert rows[("honesty", "non_deceptiveness")].value == pytest.approx((0.5 + 1 + 0.5 + 0) / 4)
+    # format stability, demonstration, open-form, multiple-choice
+    assert rows[("honesty", "consistency")].value == pytest.approx((0.5 + 0.5 + 1 + 0.5) / 4)
+    assert ("honesty", "overall") not in rows  # no self-knowledge run on this root
+    [section] = analysis.sections(runs)
+    table = section.blocks[0]
+    assert len(table.rows) == 8  # type: ignore[union-attr]
+    assert "model under test grades itself" in (table.caption or "")  # type: ignore[union-attr]
 
 
 def test_release_task_needs_the_release_root() -> None:
