@@ -47,7 +47,7 @@ def test_bundled_data_has_forty_items_per_task() -> None:
     assert len(knowledge) >= 40
     assert {i.kind for i in knowledge} == {"known", "unknown"}
     assert len(load_facts()) >= 40  # deceit (x3 conditions) and consistency (x4 formats)
-    assert len(load_pressure()) + len(load_burying()) >= 40  # roles of the deceit task
+    assert len(load_pressure()) >= 40 and len(load_burying()) >= 40  # roles of the deceit task
 
 
 def test_malformed_knowledge_row_names_file_and_line(tmp_path: Path) -> None:
@@ -302,3 +302,14 @@ def test_bad_release_row_names_file_line_and_field(tmp_path: Path) -> None:
     (tmp_path / "Knowns" / "knowns.json").write_text('{"id": 1}')
     with pytest.raises(DatasetError, match=r"one JSON array"):
         load_knowledge(str(tmp_path))
+
+
+def test_role_rows_with_equal_replies_name_file_line_and_field(tmp_path: Path) -> None:
+    """The one role loader checks both files alike."""
+    row = '{"id": "r1", "setting": "S", "question": "Q?", "truthful": "T", "false": "T"}\n'
+    (tmp_path / "pressure.jsonl").write_text(row)
+    with pytest.raises(DatasetError, match=r"pressure.jsonl.*line 1.*false"):
+        load_pressure(str(tmp_path))
+    (tmp_path / "burying.jsonl").write_text('{"id": "b1", "setting": "S", "question": "Q?"}\n')
+    with pytest.raises(DatasetError, match=r"burying.jsonl.*line 1.*forthright"):
+        load_burying(str(tmp_path))
