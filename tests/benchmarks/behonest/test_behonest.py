@@ -313,3 +313,29 @@ def test_role_rows_with_equal_replies_name_file_line_and_field(tmp_path: Path) -
     (tmp_path / "burying.jsonl").write_text('{"id": "b1", "setting": "S", "question": "Q?"}\n')
     with pytest.raises(DatasetError, match=r"burying.jsonl.*line 1.*forthright"):
         load_burying(str(tmp_path))
+
+
+def test_scores_of_the_same_rows_share_their_bootstrap_picks() -> None:
+    """The knowns answer rate and self-knowledge rate come from the same rows: resampled
+    with the same picks, so an aspect averaging both keeps their correlation."""
+    import numpy as np
+
+    from alignlab.benchmarks.behonest.scoring import knowledge_scenarios, scenario_draws
+
+    records = [
+        {"kind": "known", "correct": c, "potentially_known": p, "idk": i}
+        for c, p, i in [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 0), (0, 1, 1), (0, 0, 0)]
+    ]
+    _, answer, rate = knowledge_scenarios(records)
+    assert answer.rows is rate.rows
+    shared: dict[int, np.ndarray] = {}
+    rng = np.random.default_rng(0)
+    a = scenario_draws(answer, rng, 50, shared)
+    r = scenario_draws(rate, rng, 50, shared)
+    [picks] = shared.values()
+    for k in range(50):  # replicate k of both scores is computed on the same resample
+        rows = answer.rows[picks[k]]
+        assert r[k] == pytest.approx(rate.statistic(rows))
+        expected = answer.statistic(rows)
+        assert (math.isnan(a[k]) and math.isnan(expected)) or a[k] == pytest.approx(expected)
+    assert not np.array_equal(r, scenario_draws(rate, np.random.default_rng(1), 50))

@@ -185,8 +185,9 @@ def results(runs: Sequence[RunLog]) -> list[MetricResult]:
         rng = np.random.default_rng(SEED)
         scenarios = run_scenarios(run)
         draws = []
+        shared: dict[int, NDArray[np.int64]] = {}
         for s in scenarios:
-            d = scenario_draws(s, rng, N_RESAMPLES)
+            d = scenario_draws(s, rng, N_RESAMPLES, shared)
             draws.append(d)
             unread = s.excluded / (s.n + s.excluded) if (s.n + s.excluded) else math.nan
             rows.append(_row(key, run.task, s.name, "scenario score", s.value, d, s.n, unread, log))

@@ -373,13 +373,26 @@ def overall_scores(values: Mapping[str, float]) -> dict[str, float]:
 
 
 def scenario_draws(
-    scenario: Scenario, rng: np.random.Generator, n_resamples: int
+    scenario: Scenario,
+    rng: np.random.Generator,
+    n_resamples: int,
+    shared: dict[int, NDArray[np.int64]] | None = None,
 ) -> NDArray[np.float64]:
     """Bootstrap replicates of one scenario's score (its items resampled); nan-filled
-    when it has no items."""
+    when it has no items.
+
+    Scenarios computed from the same rows (the knowns answer rate and self-knowledge
+    rate) are resampled with the same picks when ``shared`` is given, so the draws of
+    an aspect that averages both keep their correlation.
+    """
     if scenario.n == 0:
         return np.full(n_resamples, math.nan)
-    picks = rng.integers(0, scenario.n, size=(n_resamples, scenario.n))
+    key = id(scenario.rows)
+    picks = None if shared is None else shared.get(key)
+    if picks is None:
+        picks = rng.integers(0, scenario.n, size=(n_resamples, scenario.n))
+        if shared is not None:
+            shared[key] = picks
     return np.array([scenario.statistic(scenario.rows[p]) for p in picks])
 
 
