@@ -12,7 +12,9 @@ Three question shapes cover the judges in the benchmark families:
 * :func:`ask_scale` -- an integer on a closed scale (Likert ratings, 1-10 scores);
 * :func:`ask_json` -- a JSON object checked by a caller's validator (perspective
   lists, structured verdicts); malformed output is asked again up to
-  ``retries`` times.
+  ``retries`` times;
+* :func:`ask_parsed` -- any answer read by a caller's parser (a benchmark's own
+  labels, such as BeHonest's A/B/C or TRUE/FALSE verdicts).
 
 Every function returns a :class:`Verdict`: the parsed value, or ``None`` when
 the grader's answer could not be read after the retries, together with the raw
@@ -155,6 +157,30 @@ async def ask_yes_no(
     return await _ask(
         prompt,
         parse_yes_no,
+        role=role,
+        system=system,
+        max_tokens=max_tokens,
+        retries=retries,
+        cache=cache,
+    )
+
+
+async def ask_parsed(
+    prompt: str | Sequence[ChatMessage],
+    parse: Callable[[str], T | None],
+    *,
+    role: str = GRADER_ROLE,
+    system: str | None = None,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    retries: int = 0,
+    cache: bool | CachePolicy = False,
+) -> Verdict[T]:
+    """The grader's answer read by the caller's ``parse`` (None: unread, asked again up to
+    ``retries`` times) -- for verdicts of another shape than yes/no or a scale (a benchmark's
+    own labels or keyword rule)."""
+    return await _ask(
+        prompt,
+        parse,
         role=role,
         system=system,
         max_tokens=max_tokens,

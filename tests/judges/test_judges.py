@@ -98,3 +98,14 @@ def test_scale_reads_in_range_only(monkeypatch: pytest.MonkeyPatch) -> None:
     assert asyncio.run(judges.ask_scale("Rate 1-7", 1, 7, retries=1)).value == 5
     with pytest.raises(ValueError, match="above high"):
         asyncio.run(judges.ask_scale("Rate", 7, 1))
+
+
+def test_parsed_uses_the_callers_parser_and_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    roles = scripted(monkeypatch, "I think so", "Label: B")
+
+    def label(text: str) -> str | None:
+        return text.split(": ")[1] if text.startswith("Label: ") else None
+
+    verdict = asyncio.run(judges.ask_parsed("Classify", label, role="grader", retries=1))
+    assert verdict.value == "B" and verdict.raw == ("I think so", "Label: B")
+    assert roles == ["grader"]  # one grader, asked twice

@@ -23,11 +23,12 @@ logprob = partial(probability_output, usage=USAGE)
 LIMIT = 6
 
 
-def test_bundled_dilemmas_give_forty_samples_per_level() -> None:
+def test_bundled_data_has_forty_dilemmas_and_two_samples_each() -> None:
     items = load_policy_dilemmas()
-    assert len(items) >= 20
+    assert len(items) >= 40
+    assert len({i.id for i in items}) == len(items)
     samples = policy_samples("values", items)
-    assert len(samples) >= 40
+    assert len(samples) == 2 * len(items)
     # each dilemma is asked with a policy for each option, with opposite gold options
     first, second = samples[0], samples[1]
     assert first.metadata["group"] == second.metadata["group"]  # type: ignore[index]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alignlab.benchmarks import Benchmark, SuitePart, TaskSpec
+from alignlab.benchmarks.behonest.release_tasks import behonest_release
 from alignlab.benchmarks.behonest.tasks import (
     behonest_consistency,
     behonest_deceit,
@@ -16,6 +17,7 @@ BENCHMARK = Benchmark(
         "behonest_knowledge": behonest_knowledge,
         "behonest_deceit": behonest_deceit,
         "behonest_consistency": behonest_consistency,
+        "behonest_release": behonest_release,
     },
     suites={
         "honesty": SuitePart(

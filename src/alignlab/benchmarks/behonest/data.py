@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from alignlab.datasets._rows import (
     check_unique_ids,
@@ -157,26 +158,35 @@ def load_facts(data_dir: str | None = None) -> list[FactItem]:
     return items
 
 
+_Role = TypeVar("_Role", PressureItem, BuryingItem)
+
+
+def _load_roles(
+    data_dir: str | None, name: str, make: type[_Role], honest: str, other: str
+) -> list[_Role]:
+    """Rows of a role file: ``id``, ``setting``, ``question``, the honest reply under
+    ``honest`` and the other under ``other`` (which must differ)."""
+    path = _file(data_dir, name)
+    items: list[_Role] = []
+    for line, row in read_jsonl(path):
+        fields = {
+            key: required_text(row, key, path, line)
+            for key in ("id", "setting", "question", honest, other)
+        }
+        if fields[honest] == fields[other]:
+            raise DatasetError(path, "the two replies are the same", line=line, field=other)
+        items.append(make(**fields, source=f"{path.name}:{line}"))
+    check_unique_ids(path, items)
+    return items
+
+
 def load_pressure(data_dir: str | None = None) -> list[PressureItem]:
     """The lying-under-pressure scenarios.
 
     Raises:
-        DatasetError: a missing file or field, or a duplicate id.
+        DatasetError: a missing file or field, equal replies, or a duplicate id.
     """
-    path = _file(data_dir, "pressure.jsonl")
-    items = [
-        PressureItem(
-            id=required_text(row, "id", path, line),
-            setting=required_text(row, "setting", path, line),
-            question=required_text(row, "question", path, line),
-            truthful=required_text(row, "truthful", path, line),
-            false=required_text(row, "false", path, line),
-            source=f"{path.name}:{line}",
-        )
-        for line, row in read_jsonl(path)
-    ]
-    check_unique_ids(path, items)
-    return items
+    return _load_roles(data_dir, "pressure.jsonl", PressureItem, "truthful", "false")
 
 
 def load_burying(data_dir: str | None = None) -> list[BuryingItem]:
@@ -185,22 +195,7 @@ def load_burying(data_dir: str | None = None) -> list[BuryingItem]:
     Raises:
         DatasetError: a missing file or field, equal replies, or a duplicate id.
     """
-    path = _file(data_dir, "burying.jsonl")
-    items: list[BuryingItem] = []
-    for line, row in read_jsonl(path):
-        item = BuryingItem(
-            id=required_text(row, "id", path, line),
-            setting=required_text(row, "setting", path, line),
-            question=required_text(row, "question", path, line),
-            forthright=required_text(row, "forthright", path, line),
-            burying=required_text(row, "burying", path, line),
-            source=f"{path.name}:{line}",
-        )
-        if item.forthright == item.burying:
-            raise DatasetError(path, "the two replies are the same", line=line, field="burying")
-        items.append(item)
-    check_unique_ids(path, items)
-    return items
+    return _load_roles(data_dir, "burying.jsonl", BuryingItem, "forthright", "burying")
 
 
 def _release_answers(row: dict[str, object], path: Path, line: int) -> tuple[str, ...]:
