@@ -13,7 +13,7 @@ toxicity, PII, MiniLM topic similarity). Then:
    count of answered requests (no lost records).
 
 Usage: ``python bench/bench_guard.py [--n 200] [--clients 50] [--seconds 20]
-[--bundle general] [--db URL]``.
+[--bundle general] [--db URL] [--workers 1]``.
 """
 
 from __future__ import annotations
@@ -167,12 +167,15 @@ def profile(bundle: str, n: int) -> None:
         print(f"| {name} | {percentile(values, 0.5):.2f} | {percentile(values, 0.99):.2f} |")
 
 
+WORKERS = 1
+
+
 def serve_process(bundle: str, stub_port: int, db: str, port: int, env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable, "-m", "alignlab.cli", "serve", "--policy", bundle,
             "--model", "stub", "--upstream", f"http://127.0.0.1:{stub_port}/v1",
-            "--db", db, "--port", str(port),
+            "--db", db, "--port", str(port), "--workers", str(WORKERS),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -221,10 +224,31 @@ def main() -> None:
         help="comma list overriding the bundle's features, e.g. toxicity,pii",
     )
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="alignlab serve --workers")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="audit log in a throwaway PostgreSQL cluster (tests/pg_cluster.py: fsync off)",
+    )
     parser.add_argument(
         "--kill", action="store_true", help="also kill -9 the proxy mid-load and check the log"
     )
     args = parser.parse_args()
+    global WORKERS
+    WORKERS = args.workers
+    if args.postgres:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from pg_cluster import postgres_cluster
+
+        with postgres_cluster() as (url, _pg_ctl, _prefix):
+            print(f"audit database: a throwaway PostgreSQL cluster ({url})")
+            args.db = url
+            run(args)
+        return
+    run(args)
+
+
+def run(args: argparse.Namespace) -> None:
 
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{os.environ.get('PYTHONPATH', '')}"}
     env["HF_HUB_OFFLINE"] = "1"
