@@ -92,3 +92,22 @@ def test_topic_screen_must_be_a_number_or_null() -> None:
 
     with pytest.raises(PolicyError, match="topic_screen"):
         FeatureExtractor.for_bundle({"topics": {"a": ["x"]}, "topic_screen": "high"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What is a good name for a ginger cat?",
+        "Mail me at jo.bloggs@example.org or call +44 20 7946 0958.",
+        "Visit www.example.com/path?q=1 or https://alignlab.dev today.",
+        "Card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, SSN 078-05-1120.",
+        "Servers 192.168.0.1 and fe80::1ff:fe23:4567:890a, and abcd::ef.",
+        "My wallet is 1BoatSLRHtKNngkdXEeobR76b53LETtpyT, send bitcoin.",
+        "Ends with a full stop. No digits here at all",
+        "",
+    ],
+)
+def test_the_pii_prefilter_changes_no_hit(text: str) -> None:
+    from alignlab.policy.features import pii
+
+    assert pii(text, prefilter=True) == pii(text, prefilter=False)
