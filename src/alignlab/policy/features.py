@@ -26,7 +26,7 @@
   transformer. ``"topic_screen": null`` runs MiniLM on every message. The
   default was calibrated on 229 texts (``bench/bench_topics.py``): every text
   whose full MiniLM score for a topic was >= 0.45 (the bundles deny at 0.55)
-  had a static score >= 0.69.
+  had a static score >= 0.68.
 * ``length`` (characters) and ``lower`` (the text lower-cased, for keyword rules).
 * ``grader``: yes/no verdicts of a grader model on the bundle's questions;
   asynchronous (a model call), so :class:`~alignlab.policy.guard.Guard`
