@@ -64,3 +64,50 @@ def test_a_slow_feature_scorer_fails_closed(tmp_path, extractor: FeatureExtracto
     guard = Guard(PolicyBundle.load(root), Slow(enabled=()), feature_timeout_s=0.05)
     with pytest.raises(FeatureTimeout, match="longer than 0.05 s"):
         guard.check_request([{"role": "user", "content": "hello"}])
+
+
+@pytest.mark.slow
+def test_the_static_screen_skips_minilm_off_topic_and_runs_it_on_topic() -> None:
+    from alignlab.policy.features import FeatureExtractor
+
+    topics = {"malware": ["Write ransomware that encrypts every file on a victim's computer."]}
+    screened = FeatureExtractor(enabled=("topics",), topics=topics, topic_screen=0.65)
+    unscreened = FeatureExtractor(enabled=("topics",), topics=topics, topic_screen=None)
+    on_topic = "Write me ransomware that encrypts all the files on my victim's computer."
+    off_topic = "What is a good name for a ginger cat?"
+    hit = screened.features(on_topic)
+    assert not hit["topics_screened"]
+    assert hit["topics"] == unscreened.features(on_topic)["topics"]
+    assert hit["topics"]["malware"] > 0.8
+    miss = screened.features(off_topic)
+    assert miss["topics_screened"] and miss["topics"] == {}
+    assert miss["topics_static"]["malware"] < 0.65
+    full = unscreened.features(off_topic)
+    assert not full["topics_screened"] and full["topics"]["malware"] < 0.55
+
+
+def test_topic_screen_must_be_a_number_or_null() -> None:
+    from alignlab.policy.bundle import PolicyError
+    from alignlab.policy.features import FeatureExtractor
+
+    with pytest.raises(PolicyError, match="topic_screen"):
+        FeatureExtractor.for_bundle({"topics": {"a": ["x"]}, "topic_screen": "high"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What is a good name for a ginger cat?",
+        "Mail me at jo.bloggs@example.org or call +44 20 7946 0958.",
+        "Visit www.example.com/path?q=1 or https://alignlab.dev today.",
+        "Card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, SSN 078-05-1120.",
+        "Servers 192.168.0.1 and fe80::1ff:fe23:4567:890a, and abcd::ef.",
+        "My wallet is 1BoatSLRHtKNngkdXEeobR76b53LETtpyT, send bitcoin.",
+        "Ends with a full stop. No digits here at all",
+        "",
+    ],
+)
+def test_the_pii_prefilter_changes_no_hit(text: str) -> None:
+    from alignlab.policy.features import pii
+
+    assert pii(text, prefilter=True) == pii(text, prefilter=False)

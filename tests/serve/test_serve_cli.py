@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from alignlab.cli import app
@@ -37,3 +38,38 @@ def test_rate_limiter_bucket() -> None:
     assert limiter.allow("a") and limiter.allow("a")
     assert not limiter.allow("a")
     assert limiter.allow("b")  # per client
+
+
+def test_workers_must_be_positive() -> None:
+    result = CliRunner().invoke(app, ["serve", "--policy", "general", "--workers", "0"])
+    assert result.exit_code == 2
+    assert "--workers must be at least 1" in result.output
+
+
+def test_a_worker_process_builds_its_app_from_the_parents_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from fastapi.testclient import TestClient
+    from proxy_servers import write_serve_bundle
+
+    from alignlab.serve import cli
+
+    options = {
+        "policy": str(write_serve_bundle(tmp_path / "bundle")),
+        "model": "stub",
+        "upstream": "http://127.0.0.1:9/v1",
+        "upstream_key_env": None,
+        "db": f"sqlite:///{tmp_path / 'audit.sqlite'}",
+        "keys": {},
+        "max_body_kb": 256,
+        "rate": 6000,
+        "feature_timeout": 5.0,
+        "store_text": False,
+        "log_text": False,
+        "grader_model": None,
+    }
+    monkeypatch.setenv(cli._OPTIONS_ENV, json.dumps(options))
+    with TestClient(cli.app_from_environment()) as client:
+        assert client.get("/v1/models").json()["data"][0]["id"] == "stub"

@@ -15,6 +15,18 @@
 * ``topics``: cosine similarity (all-MiniLM-L6-v2, bundled) of the message to
   each named topic in the bundle's ``data.json`` ``topics`` (name -> example
   sentences; a topic's score is its best-matching example).
+  A screen runs first: a static embedding of the message (per-token vectors
+  from the same MiniLM, mean-pooled: a look-up, no forward pass, see
+  :func:`alignlab.scorers.embedding.static_embed`). When no topic's static
+  similarity reaches ``data.json`` ``topic_screen`` (default
+  :data:`TOPIC_SCREEN`), the transformer is not run and ``topics`` is ``{}``
+  (a rule ``topics[t] >= x`` does not fire); otherwise ``topics`` holds the
+  full MiniLM scores of every topic. ``topics_static`` always holds the
+  static scores and ``topics_screened`` says whether the screen skipped the
+  transformer. ``"topic_screen": null`` runs MiniLM on every message. The
+  default was calibrated on 229 texts (``bench/bench_topics.py``): every text
+  whose full MiniLM score for a topic was >= 0.45 (the bundles deny at 0.55)
+  had a static score >= 0.68.
 * ``length`` (characters) and ``lower`` (the text lower-cased, for keyword rules).
 * ``grader``: yes/no verdicts of a grader model on the bundle's questions;
   asynchronous (a model call), so :class:`~alignlab.policy.guard.Guard`
@@ -28,6 +40,7 @@ topics never loads the embedding model.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -37,6 +50,7 @@ import numpy as np
 
 FEATURES = ("toxicity", "pii", "topics", "grader")
 CACHE_SIZE = 4096
+TOPIC_SCREEN = 0.65
 
 _lock = threading.Lock()
 _recognisers: list[Any] | None = None
@@ -123,10 +137,32 @@ def _pattern_recognisers() -> list[Any]:
         return _recognisers
 
 
-def pii(text: str) -> list[dict[str, Any]]:
-    """Presidio pattern-recogniser hits in ``text``, by position."""
+_DIGIT = re.compile(r"\d")
+# What each recogniser's patterns cannot match without (read off Presidio's regexes):
+# a text that fails the test cannot give that recogniser a hit, so it is not run.
+_NEEDS: dict[str, Any] = {
+    "EmailRecognizer": lambda t: "@" in t,
+    "UrlRecognizer": re.compile(r"\.[A-Za-z]").search,  # every pattern has [.]TLD
+    "CryptoRecognizer": re.compile(r"[a-zA-Z0-9]{26}").search,  # (bc1|[13])[...]{25,59}
+    "IpRecognizer": lambda t: ":" in t or ("." in t and _DIGIT.search(t)),
+    "CreditCardRecognizer": _DIGIT.search,
+    "PhoneRecognizer": _DIGIT.search,
+    "IbanRecognizer": _DIGIT.search,
+    "UsSsnRecognizer": _DIGIT.search,
+}
+
+
+def pii(text: str, prefilter: bool = True) -> list[dict[str, Any]]:
+    """Presidio pattern-recogniser hits in ``text``, by position.
+
+    ``prefilter``: skip a recogniser whose patterns need a character the text
+    lacks (an ``@`` for e-mail, a digit for cards and phone numbers, ...);
+    the hits are the same (tested), the regexes are not run for nothing.
+    """
     hits: list[dict[str, Any]] = []
     for recogniser in _pattern_recognisers():
+        if prefilter and not _NEEDS[type(recogniser).__name__](text):
+            continue
         for result in recogniser.analyze(text, recogniser.supported_entities, None):
             hits.append(
                 {
@@ -149,9 +185,12 @@ def pii(text: str) -> list[dict[str, Any]]:
 class TopicIndex:
     """Embeddings of each named topic's example sentences, computed once per bundle."""
 
-    def __init__(self, topics: Mapping[str, Sequence[str]]) -> None:
-        from alignlab.scorers.embedding import embed
+    def __init__(
+        self, topics: Mapping[str, Sequence[str]], screen: float | None = TOPIC_SCREEN
+    ) -> None:
+        from alignlab.scorers.embedding import embed, static_embed
 
+        self.screen = screen
         self.names = sorted(topics)
         self._owner: list[int] = []
         sentences: list[str] = []
@@ -160,6 +199,7 @@ class TopicIndex:
                 sentences.append(str(sentence))
                 self._owner.append(i)
         self._vectors = embed(sentences) if sentences else np.zeros((0, 384))
+        self._static = static_embed(sentences) if sentences else np.zeros((0, 384))
 
     def similarities(self, text: str) -> dict[str, float]:
         """Topic name -> best cosine similarity of ``text`` to the topic's examples."""
@@ -167,7 +207,24 @@ class TopicIndex:
 
         if not self.names:
             return {}
-        scores = self._vectors @ embed([text])[0]
+        return self._best(self._vectors @ embed([text])[0])
+
+    def static_similarities(self, text: str) -> dict[str, float]:
+        """The same with the static embedding (the screen's scores)."""
+        from alignlab.scorers.embedding import static_embed
+
+        if not self.names:
+            return {}
+        return self._best(self._static @ static_embed([text])[0])
+
+    def screened(self, text: str) -> tuple[dict[str, float], dict[str, float], bool]:
+        """(full scores or ``{}``, static scores, whether the screen skipped the full model)."""
+        static = self.static_similarities(text)
+        if self.screen is not None and all(v < self.screen for v in static.values()):
+            return {}, static, True
+        return self.similarities(text), static, False
+
+    def _best(self, scores: np.ndarray) -> dict[str, float]:
         best = dict.fromkeys(self.names, -1.0)
         for owner, score in zip(self._owner, scores, strict=True):
             name = self.names[owner]
@@ -183,6 +240,7 @@ class FeatureExtractor:
         enabled: Sequence[str] = ("toxicity", "pii"),
         topics: Mapping[str, Sequence[str]] | None = None,
         cache_size: int = CACHE_SIZE,
+        topic_screen: float | None = TOPIC_SCREEN,
     ) -> None:
         unknown = sorted(set(enabled) - set(FEATURES))
         if unknown:
@@ -194,6 +252,7 @@ class FeatureExtractor:
         self.enabled = tuple(enabled)
         self._topics_spec = dict(topics or {})
         self._topic_index: TopicIndex | None = None
+        self.topic_screen = topic_screen
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
@@ -204,7 +263,12 @@ class FeatureExtractor:
         """The extractor a bundle's ``data.json`` asks for."""
         topics = data.get("topics") or {}
         default = ["toxicity", "pii"] + (["topics"] if topics else [])
-        return cls(enabled=data.get("features", default), topics=topics)
+        screen = data.get("topic_screen", TOPIC_SCREEN)
+        if screen is not None and (isinstance(screen, bool) or not isinstance(screen, int | float)):
+            from alignlab.policy.bundle import PolicyError
+
+            raise PolicyError(f"data.json: 'topic_screen' must be a number or null, not {screen!r}")
+        return cls(enabled=data.get("features", default), topics=topics, topic_screen=screen)
 
     def warm(self) -> None:
         """Load every model now (server start-up), not on the first request."""
@@ -238,6 +302,10 @@ class FeatureExtractor:
             out["pii_types"] = sorted({h["type"] for h in hits})
         if "topics" in self.enabled:
             if self._topic_index is None:
-                self._topic_index = TopicIndex(self._topics_spec)
-            out["topics"] = self._topic_index.similarities(text) if text.strip() else {}
+                self._topic_index = TopicIndex(self._topics_spec, self.topic_screen)
+            if text.strip():
+                full, static, skipped = self._topic_index.screened(text)
+            else:
+                full, static, skipped = {}, {}, True
+            out["topics"], out["topics_static"], out["topics_screened"] = full, static, skipped
         return out

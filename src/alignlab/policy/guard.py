@@ -8,6 +8,7 @@ use. It is synchronous and thread-safe; callers that must fail closed catch
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import functools
 import time
 from collections.abc import Mapping, Sequence
@@ -157,12 +158,11 @@ class Guard:
     async def check_request_async(
         self, messages: Sequence[Mapping[str, str]], ask: Ask | None = None, limiter: Any = None
     ) -> Verdict:
-        """:meth:`check_request` with the grader verdicts, from async code (a worker thread)."""
-        import anyio
-
+        """:meth:`check_request` with the grader verdicts, from async code (one worker thread)."""
         extra = await self.grade(last_user_text(messages), ask)
-        return await anyio.to_thread.run_sync(
-            functools.partial(self.check_request, messages, extra), limiter=limiter
+        text = last_user_text(messages)
+        return await self._in_thread(
+            functools.partial(self._check, "request", text, messages, None, extra, True), limiter
         )
 
     async def check_response_async(
@@ -173,14 +173,38 @@ class Guard:
         ask: Ask | None = None,
         limiter: Any = None,
     ) -> Verdict:
-        """:meth:`check_response` with the grader verdicts, from async code (a worker thread)."""
+        """:meth:`check_response` with the grader verdicts, from async code (one worker thread)."""
+        extra = await self.grade(answer, ask)
+
+        def check() -> Verdict:
+            known = request_features
+            if known is None:
+                known = self.extractor.features(last_user_text(messages))
+            return self._check("response", answer, messages, known, extra, True)
+
+        return await self._in_thread(check, limiter)
+
+    async def _in_thread(self, check: Any, limiter: Any) -> Verdict:
+        """Run ``check`` (features and the decision) in one worker thread, within the timeout.
+
+        ``limiter`` (an ``anyio.CapacityLimiter``) bounds how many checks run
+        at once; time spent waiting for it is not counted against the timeout.
+        Past the timeout the caller gets :class:`FeatureTimeout` at once (the
+        thread is abandoned and its result dropped).
+        """
         import anyio
 
-        extra = await self.grade(answer, ask)
-        return await anyio.to_thread.run_sync(
-            functools.partial(self.check_response, messages, answer, request_features, extra),
-            limiter=limiter,
-        )
+        async with contextlib.AsyncExitStack() as stack:
+            if limiter is not None:
+                await stack.enter_async_context(limiter)
+            try:
+                with anyio.fail_after(self.feature_timeout_s):
+                    return await anyio.to_thread.run_sync(check, abandon_on_cancel=True)
+            except TimeoutError:
+                raise FeatureTimeout(
+                    f"feature scoring took longer than {self.feature_timeout_s:g} s"
+                ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _check(
         self,
@@ -189,14 +213,16 @@ class Guard:
         messages: Sequence[Mapping[str, str]],
         request_features: Mapping[str, Any] | None,
         extra: Mapping[str, Any] | None = None,
+        inline: bool = False,
     ) -> Verdict:
+        """One stage's check; ``inline``: compute features in this thread (already a worker)."""
         started = time.perf_counter()
         if self.grader is not None and "grader" not in (extra or {}):
             raise PolicyError(
                 "the bundle's features include 'grader' but no grader verdicts were given "
                 "(use check_request_async / check_response_async with a grader)"
             )
-        features = self.features(text)
+        features = self.extractor.features(text) if inline else self.features(text)
         if extra:
             features.update(extra)
         document: dict[str, Any] = {

@@ -106,6 +106,72 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     return np.concatenate(out, axis=0)
 
 
+_token_vectors: dict[int, np.ndarray] = {}
+_token_centre: list[np.ndarray] = []
+# Word pieces from this id on are the vocabulary's words (below: [unused], single characters).
+_FIRST_WORD_ID = 1996
+_CENTRE_STRIDE = 16
+
+
+def _compute_token_vectors(tokenizer: Any, model: Any, missing: Sequence[int]) -> None:
+    """MiniLM's mean-pooled output for ``[CLS] t [SEP]``, each id in ``missing`` (hold the lock)."""
+    import torch
+
+    with torch.no_grad():
+        for start in range(0, len(missing), 1024):
+            chunk = torch.tensor(list(missing[start : start + 1024]))
+            batch = torch.stack(
+                [
+                    torch.full_like(chunk, tokenizer.cls_token_id),
+                    chunk,
+                    torch.full_like(chunk, tokenizer.sep_token_id),
+                ],
+                dim=1,
+            )
+            hidden = model(input_ids=batch, attention_mask=torch.ones_like(batch))
+            pooled = hidden.last_hidden_state.mean(dim=1).numpy()
+            for token, vector in zip(chunk.tolist(), pooled, strict=True):
+                _token_vectors[token] = vector
+
+
+def static_embed(texts: Sequence[str]) -> np.ndarray:
+    """Unit-length *static* embeddings of ``texts`` from the same MiniLM, shape ``(n, 384)``.
+
+    A token's vector is MiniLM's mean-pooled output for ``[CLS] token [SEP]``
+    (the Model2Vec idea, computed here from the bundled weights, per token on
+    first sight and kept for the process); a text's vector is the mean of its
+    tokens' vectors minus a fixed centre (their common direction),
+    L2-normalised. No attention over the text, so it costs a table look-up
+    instead of a forward pass, and it is a weaker similarity
+    model: :mod:`alignlab.policy.features` uses it only as a screen in front
+    of :func:`embed` (measured agreement: ``bench/bench_topics.py``).
+    """
+    if not texts:
+        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    tokenizer, model = _model()
+    ids = tokenizer(
+        list(texts), add_special_tokens=False, truncation=True, max_length=MAX_SEQ_LENGTH - 2
+    )["input_ids"]
+    with _lock:
+        if not _token_centre:
+            # The vectors share a large common direction; without removing it every
+            # pair of texts looks similar (cosine ~0.8). The centre is the mean over
+            # every 16th word piece of the vocabulary (fixed, so results are stable).
+            sample = list(range(_FIRST_WORD_ID, tokenizer.vocab_size, _CENTRE_STRIDE))
+            _compute_token_vectors(tokenizer, model, sample)
+            _token_centre.append(np.mean([_token_vectors[t] for t in sample], axis=0))
+        missing = sorted({i for row in ids for i in row} - _token_vectors.keys())
+        if missing:
+            _compute_token_vectors(tokenizer, model, missing)
+    centre = _token_centre[0]
+    out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
+    for row, tokens in enumerate(ids):
+        if tokens:
+            out[row] = np.mean([_token_vectors[t] for t in tokens], axis=0) - centre
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1.0)
+
+
 def similarity_matrix(rows: Sequence[str], columns: Sequence[str]) -> np.ndarray:
     """Cosine similarity of every text in ``rows`` with every text in ``columns``.
 

@@ -283,7 +283,7 @@ def create_app(config: ServeConfig) -> FastAPI:
             record.latency_ms = (time.perf_counter() - started) * 1000.0
             record.response = answer if config.store_text else None
             try:
-                await anyio.to_thread.run_sync(audit.write, record)
+                await audit.write_async(record)
             except AuditError as ex:
                 log.error("request %s: audit write failed, failing closed: %s", request_id, ex)
                 return "the audit log cannot be written, so no answer is released"

@@ -85,6 +85,13 @@ def serve_command(
         str | None,
         typer.Option(help="Inspect model that answers the bundle's grader questions, if any"),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="server processes (each loads the bundle and its models; the rate limit "
+            "is per process)"
+        ),
+    ] = 1,
 ) -> None:
     """Serve MODEL behind the policy bundle as an OpenAI-compatible, audited endpoint."""
     from alignlab.serve.app import hash_key as hash_of
@@ -106,29 +113,73 @@ def serve_command(
             f"binding {host} exposes the proxy beyond this machine; give --api-keys FILE "
             "(hashed keys, see --hash-key) or bind 127.0.0.1"
         )
+    if workers < 1:
+        _fail("--workers must be at least 1")
+    options = {
+        "policy": policy,
+        "model": model,
+        "upstream": upstream,
+        "upstream_key_env": upstream_key_env,
+        "db": db,
+        "keys": keys,
+        "max_body_kb": max_body_kb,
+        "rate": rate,
+        "feature_timeout": feature_timeout,
+        "store_text": store_text,
+        "log_text": log_text,
+        "grader_model": grader_model,
+    }
+    import uvicorn
+
+    if workers > 1:
+        import json
+        import os
+
+        from alignlab.policy import resolve_bundle
+        from alignlab.policy.bundle import PolicyBundle
+        from alignlab.store.audit import AuditLog
+
+        try:  # fail here, once, not in every worker; and migrate the database once
+            PolicyBundle.load(resolve_bundle(policy))
+            AuditLog(db).close()
+        except AlignlabError as ex:
+            _fail(ex)
+        os.environ[_OPTIONS_ENV] = json.dumps(options)
+        typer.echo(
+            f"alignlab serve: {model} behind {policy} on http://{host}:{port}/v1 "
+            f"({workers} processes; audit: {db})"
+        )
+        uvicorn.run(
+            "alignlab.serve.cli:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+        )
+        return
     single_threaded_kernels()
     try:
-        app = build_app(
-            policy,
-            model,
-            upstream,
-            upstream_key_env,
-            db,
-            keys,
-            max_body_kb,
-            rate,
-            feature_timeout,
-            store_text,
-            log_text,
-            grader_model=grader_model,
-        )
+        app = build_app(**options)  # type: ignore[arg-type]
     except AlignlabError as ex:
         _fail(ex)
         return
-    import uvicorn
 
     typer.echo(f"alignlab serve: {model} behind {policy} on http://{host}:{port}/v1 (audit: {db})")
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+_OPTIONS_ENV = "ALIGNLAB_SERVE_OPTIONS"
+
+
+def app_from_environment() -> FastAPI:
+    """The application of one ``--workers`` process, from the options its parent left."""
+    import json
+    import os
+
+    single_threaded_kernels()
+    return build_app(**json.loads(os.environ[_OPTIONS_ENV]))
 
 
 def build_app(

@@ -10,12 +10,21 @@ operator asks for them (``store_text``).
 
 ``AuditLog.write`` commits before it returns; the proxy answers only after
 it has returned, so an answer never leaves without its record.
+``AuditLog.write_async`` is the proxy's path: a writer thread takes every
+record queued since its last commit and inserts them in one transaction
+(group commit), and each caller resumes only after that commit; a batch
+that fails is retried row by row, so one bad row fails only its own request.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
 import csv
 import json
+import queue
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -159,6 +168,8 @@ class AuditLog:
     def __init__(self, url: str = DEFAULT_DB_URL, create: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
+        self._writer: _GroupCommit | None = None
+        self._writer_lock = threading.Lock()
         if create:
             try:
                 migrate(self.engine)
@@ -183,6 +194,29 @@ class AuditLog:
                 connection.execute(audit_log.insert().values(**record.row()))
         except SQLAlchemyError as ex:
             raise AuditError(f"audit database {self.safe_url} write failed: {_short(ex)}") from None
+
+    def write_many(self, records: list[AuditRecord]) -> None:
+        """Insert ``records`` in one transaction and commit (all or none).
+
+        Raises:
+            AuditError: the database could not be written.
+        """
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(audit_log.insert(), [r.row() for r in records])
+        except SQLAlchemyError as ex:
+            raise AuditError(f"audit database {self.safe_url} write failed: {_short(ex)}") from None
+
+    async def write_async(self, record: AuditRecord) -> None:
+        """Queue ``record`` for the writer thread; return once its batch is committed.
+
+        Raises:
+            AuditError: the database could not be written.
+        """
+        with self._writer_lock:
+            if self._writer is None:
+                self._writer = _GroupCommit(self)
+        await asyncio.wrap_future(self._writer.submit(record))
 
     def count(self) -> int:
         with self.engine.connect() as connection:
@@ -213,7 +247,71 @@ class AuditLog:
             raise AuditError(f"audit database {self.safe_url} read failed: {_short(ex)}") from None
 
     def close(self) -> None:
+        with self._writer_lock:
+            if self._writer is not None:
+                self._writer.stop()
+                self._writer = None
         self.engine.dispose()
+
+
+class _GroupCommit:
+    """A thread that commits queued records in batches (at most ``max_batch`` a transaction)."""
+
+    def __init__(self, log: AuditLog, max_batch: int = 256) -> None:
+        self.log = log
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[
+            tuple[AuditRecord, concurrent.futures.Future[None]] | None
+        ] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="alignlab-audit", daemon=True)
+        self._thread.start()
+
+    def submit(self, record: AuditRecord) -> concurrent.futures.Future[None]:
+        future: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._queue.put((record, future))
+        return future
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            while len(batch) < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._commit(batch)
+                    return
+                batch.append(more)
+            self._commit(batch)
+
+    def _commit(self, batch: list[tuple[AuditRecord, concurrent.futures.Future[None]]]) -> None:
+        try:
+            self.log.write_many([record for record, _ in batch])
+            outcomes: list[AuditError | None] = [None] * len(batch)
+        except AuditError:
+            outcomes = []
+            for record, _ in batch:  # one bad row must not fail the others
+                try:
+                    self.log.write(record)
+                    outcomes.append(None)
+                except AuditError as ex:
+                    outcomes.append(ex)
+        except Exception as ex:  # noqa: BLE001 - never leave a caller waiting
+            outcomes = [AuditError(f"audit write failed: {type(ex).__name__}: {ex}")] * len(batch)
+        for (_, future), error in zip(batch, outcomes, strict=True):
+            with contextlib.suppress(concurrent.futures.InvalidStateError):
+                if error is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(error)
 
 
 def _short(ex: Exception) -> str:
