@@ -183,3 +183,29 @@ def test_policy_cli_check_and_test(tmp_path: Path) -> None:
     result = runner.invoke(app, ["policy", "check", str(root)])
     assert result.exit_code == 2
     assert "request.rego:5: Rego error" in result.output
+
+
+def test_rego_input_matches_regopy_input() -> None:
+    """The direct-ctypes input builder hands rego the same value as regopy.Input."""
+    from regopy import Input, Interpreter
+
+    from alignlab.policy.bundle import rego_input
+
+    document = {
+        "stage": "request",
+        "text": "naïve café — 日本語 \U0001f600",
+        "messages": [{"role": "user", "content": "hi"}, {"role": "system", "content": ""}],
+        "features": {"toxicity": 0.25, "length": 12, "pii": [], "flag": True, "none": None},
+        "tuple": (1, 2.5, "x"),
+        "nested": {"a": {"b": [False, {"c": -3}]}},
+        "": "empty key",
+    }
+    answers = []
+    for build in (Input, rego_input):
+        rego = Interpreter()
+        rego.set_input(build(document))
+        answers.append(str(rego.query("x = input")))
+    assert answers[0] == answers[1]
+    assert "日本語 \U0001f600" in answers[1]
+    with pytest.raises(ValueError, match="Cannot convert"):
+        rego_input({"bad": object()})
