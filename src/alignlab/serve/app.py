@@ -239,7 +239,6 @@ def create_app(config: ServeConfig) -> FastAPI:
             }
         )
 
-    @app.post("/v1/chat/completions")
     async def chat(request: Request) -> Response:
         started = time.perf_counter()
         request_id = f"chatcmpl-{uuid.uuid4().hex}"
@@ -371,4 +370,7 @@ def create_app(config: ServeConfig) -> FastAPI:
             headers=headers,
         )
 
+    # A plain Starlette route: the handler reads the request itself, so FastAPI's
+    # per-request dependency solving and response validation are not needed.
+    app.add_route("/v1/chat/completions", chat, methods=["POST"])
     return app
