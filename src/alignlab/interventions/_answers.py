@@ -28,7 +28,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from inspect_ai.model import ChatMessage, Model, ModelOutput
+from inspect_ai.model import (
+    ChatMessage,
+    ChatMessageAssistant,
+    ChatMessageUser,
+    Model,
+    ModelOutput,
+)
 from inspect_ai.solver import TaskState
 
 STORE_KEY = "alignlab_answer_checks"
@@ -116,3 +122,21 @@ def replace_text(output: ModelOutput, text: str, stop_reason: str | None = None)
 def messages_as_dicts(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
     """The conversation as the policy guard reads it."""
     return [{"role": m.role, "content": m.text} for m in messages]
+
+
+def refuse(state: TaskState, refusal: str) -> TaskState:
+    """End the sample with ``refusal`` as the answer (stop reason ``content_filter``)."""
+    state.messages.append(ChatMessageAssistant(content=refusal))
+    state.output = ModelOutput.from_content(
+        model=str(state.model), content=refusal, stop_reason="content_filter"
+    )
+    state.completed = True
+    return state
+
+
+def replace_last_user(state: TaskState, text: str) -> None:
+    """Put ``text`` in place of the last user message (a rewritten or refined request)."""
+    for index in range(len(state.messages) - 1, -1, -1):
+        if state.messages[index].role == "user":
+            state.messages[index] = ChatMessageUser(content=text)
+            return

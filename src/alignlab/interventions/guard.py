@@ -41,12 +41,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import anyio
-from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageUser, ModelOutput
+from inspect_ai.model import ChatMessage, ModelOutput
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from alignlab.errors import UnknownTaskError
 from alignlab.interventions import InterventionContext, intervention, require
-from alignlab.interventions._answers import answer_check, attach, messages_as_dicts, replace_text
+from alignlab.interventions._answers import (
+    answer_check,
+    attach,
+    messages_as_dicts,
+    refuse,
+    replace_last_user,
+    replace_text,
+)
 from alignlab.policy import resolve_bundle
 from alignlab.policy.bundle import PolicyError
 from alignlab.policy.grader import Ask, ask_role
@@ -93,7 +100,7 @@ def guard_request(
         except PolicyError as ex:
             refusal = f"I can't help with that: the policy check failed ({ex})."
             state.store.set(STORE_KEY, {"action": "error", "reasons": [str(ex)]})
-            return _refuse(state, refusal)
+            return refuse(state, refusal)
         state.store.set(
             STORE_KEY,
             {
@@ -103,17 +110,14 @@ def guard_request(
             },
         )
         if verdict.blocked:
-            return _refuse(state, verdict.refusal())
+            return refuse(state, verdict.refusal())
         attach(
             state,
             ANSWER_CHECK,
             {"bundle": bundle, "feature_timeout_s": feature_timeout_s, "grader": grader},
         )
         if verdict.rewritten:
-            for index in range(len(state.messages) - 1, -1, -1):
-                if state.messages[index].role == "user":
-                    state.messages[index] = ChatMessageUser(content=verdict.text)
-                    break
+            replace_last_user(state, verdict.text)
         return state
 
     return solve
@@ -153,15 +157,6 @@ async def guard_answer(
     if verdict.rewritten:
         return replace_text(output, verdict.text)
     return output
-
-
-def _refuse(state: TaskState, refusal: str) -> TaskState:
-    state.messages.append(ChatMessageAssistant(content=refusal))
-    state.output = ModelOutput.from_content(
-        model=str(state.model), content=refusal, stop_reason="content_filter"
-    )
-    state.completed = True
-    return state
 
 
 @intervention(

@@ -40,8 +40,6 @@ from typing import Any
 import anyio
 from inspect_ai.model import (
     ChatMessage,
-    ChatMessageAssistant,
-    ChatMessageUser,
     GenerateConfig,
     ModelOutput,
     get_model,
@@ -50,7 +48,14 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from alignlab.errors import UnknownTaskError
 from alignlab.interventions import InterventionContext, intervention, require, to_int
-from alignlab.interventions._answers import answer_check, attach, messages_as_dicts, replace_text
+from alignlab.interventions._answers import (
+    answer_check,
+    attach,
+    messages_as_dicts,
+    refuse,
+    replace_last_user,
+    replace_text,
+)
 from alignlab.policy.bundle import PolicyError
 from alignlab.policy.guard import Verdict
 
@@ -110,15 +115,6 @@ async def _rewrite(role: str, prompt: str, marker: str, max_tokens: int) -> tupl
     return after_marker(output.completion, marker), output.completion
 
 
-def _refuse(state: TaskState, refusal: str) -> TaskState:
-    state.messages.append(ChatMessageAssistant(content=refusal))
-    state.output = ModelOutput.from_content(
-        model=str(state.model), content=refusal, stop_reason="content_filter"
-    )
-    state.completed = True
-    return state
-
-
 @solver
 def refine_input(
     bundle: str = DEFAULT_BUNDLE,
@@ -138,7 +134,7 @@ def refine_input(
             )
         except PolicyError as ex:
             state.store.set(STORE_KEY, {"input": "error", "reasons": [str(ex)]})
-            return _refuse(state, f"I can't help with that: the policy check failed ({ex}).")
+            return refuse(state, f"I can't help with that: the policy check failed ({ex}).")
         record: dict[str, Any] = {
             "input": verdict.decision.action,
             "reasons": list(verdict.decision.reasons),
@@ -146,7 +142,7 @@ def refine_input(
         }
         if verdict.blocked:
             state.store.set(STORE_KEY, {**record, "outcome": "blocked"})
-            return _refuse(state, verdict.refusal())
+            return refuse(state, verdict.refusal())
         if flagged(verdict, toxicity):
             refined, raw = await _rewrite(
                 role, refine_prompt(verdict.text, verdict.decision.reasons), REFINED_MARKER,
@@ -154,14 +150,11 @@ def refine_input(
             )  # fmt: skip
             if refined is None:
                 state.store.set(STORE_KEY, {**record, "outcome": "unreadable", "raw": raw})
-                return _refuse(
+                return refuse(
                     state, "I can't help with that: the request was flagged and could not be "
                     "refined.",
                 )  # fmt: skip
-            for index in range(len(state.messages) - 1, -1, -1):
-                if state.messages[index].role == "user":
-                    state.messages[index] = ChatMessageUser(content=refined)
-                    break
+            replace_last_user(state, refined)
             record["outcome"] = "refined"
         else:
             record["outcome"] = "passed"
