@@ -34,7 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from alignlab.policy.bundle import ACTIONS, PACKAGES, BundleSource, PolicyError, check_bundle
-from alignlab.policy.testing import EXAMPLES_FILE, TestResult, example_tests, read_examples
+from alignlab.policy.testing import (
+    EXAMPLES_FILE,
+    TestResult,
+    example_tests,
+    jsonl_rows,
+    read_examples,
+)
 
 Generate = Callable[[str], Awaitable[str]]
 INSTRUCTIONS_FILE = "INSTRUCTIONS.md"
@@ -252,13 +258,7 @@ def read_redteam(path: Path = REDTEAM_FILE) -> list[dict[str, Any]]:
         PolicyError: a line that is not such an object (file and line named).
     """
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as ex:
-            raise PolicyError(f"invalid JSON: {ex.msg}", str(path), number) from None
+    for number, item in jsonl_rows(path):
         if not isinstance(item, dict) or not isinstance(item.get("prompt"), str):
             raise PolicyError("each line needs a 'prompt' string", str(path), number)
         expect = item.get("expect", "deny")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,21 @@ def _single_test(
     return TestResult("rego", label, location, "FAIL", "false or undefined")
 
 
+def jsonl_rows(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) of each non-blank line of a JSONL file.
+
+    Raises:
+        PolicyError: a line that is not JSON (file and line named).
+    """
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as ex:
+            raise PolicyError(f"invalid JSON: {ex.msg}", str(path), number) from None
+
+
 def read_examples(path: Path) -> list[dict[str, Any]]:
     """The example conversations of ``examples.jsonl``.
 
@@ -109,13 +125,7 @@ def read_examples(path: Path) -> list[dict[str, Any]]:
         PolicyError: a line that is not a valid example (file and line named).
     """
     examples = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as ex:
-            raise PolicyError(f"invalid JSON: {ex.msg}", str(path), number) from None
+    for number, row in jsonl_rows(path):
         messages = row.get("messages") if isinstance(row, dict) else None
         expect = row.get("expect") if isinstance(row, dict) else None
         if not isinstance(messages, list) or not isinstance(expect, dict) or not expect:
