@@ -30,7 +30,6 @@ records how it was made in the checkpoint's ``alignlab_source.json``.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -47,6 +46,7 @@ from alignlab.train.trainers import (
     _peft_config,
     _user,
     ethics_rows,
+    finish_training,
     latest_checkpoint,
 )
 
@@ -185,39 +185,6 @@ def _load(base: Path) -> tuple[Any, Any]:
     return tokenizer, AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
 
 
-def _losses(trainer: Any) -> list[float]:
-    return [float(e["loss"]) for e in trainer.state.log_history if "loss" in e]
-
-
-def _finish(
-    recipe: Recipe,
-    trainer: Any,
-    model: Any,
-    tokenizer: Any,
-    base: Path,
-    out: Path,
-    seconds: float,
-    rows: int,
-    extra: Mapping[str, Any] | None = None,
-) -> TrainOutcome:
-    from alignlab.train.convert import mark_source, read_source
-
-    losses = _losses(trainer)
-    target = out / "model"
-    if target.exists():
-        shutil.rmtree(target)
-    model.save_pretrained(target)
-    tokenizer.save_pretrained(target)
-    source = dict(read_source(base) or {})
-    source.update({"made_by": f"alignlab align ({recipe.method})", "base": str(base)})
-    source.update(extra or {})
-    mark_source(target, source)
-    (target / DONE_FILE).write_text(
-        json.dumps({"losses": losses, "seconds": seconds, "rows": rows}, indent=2) + "\n"
-    )
-    return TrainOutcome(target, losses, seconds, rows, None)
-
-
 def _done(folder: Path) -> TrainOutcome | None:
     done = folder / DONE_FILE
     if not done.is_file():
@@ -272,7 +239,7 @@ def _train_trl(
         **trainer_args,
     )
     seconds, _ = _run(trainer, checkpoints)
-    return _finish(
+    return finish_training(
         recipe,
         trainer,
         _merged(trainer, peft_config is not None),
@@ -488,7 +455,7 @@ def train_mahdpo(recipe: Recipe, base: Path, out: Path) -> TrainOutcome:
     heads = [h.weight.detach().clone() for h in model.lm_head.heads]
     model.lm_head = torch.nn.Linear(heads[0].shape[1], heads[0].shape[0], bias=False)
     model.lm_head.weight = torch.nn.Parameter(torch.stack(heads).mean(0))
-    outcome = _finish(
+    outcome = finish_training(
         recipe,
         trainer,
         model,

@@ -17,6 +17,7 @@ import json
 import random
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,24 +243,51 @@ def train(recipe: Recipe, base: Path, out: Path) -> TrainOutcome:
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     seconds = time.perf_counter() - start
-    losses = [float(e["loss"]) for e in trainer.state.log_history if "loss" in e]
     trained = trainer.model
     if peft_config is not None:
         trained = trained.merge_and_unload()
+    return finish_training(
+        recipe,
+        trainer,
+        trained,
+        tokenizer,
+        base,
+        out,
+        seconds,
+        len(rows),
+        resumed=str(resume) if resume else None,
+    )
+
+
+def finish_training(
+    recipe: Recipe,
+    trainer: Any,
+    model: Any,
+    tokenizer: Any,
+    base: Path,
+    out: Path,
+    seconds: float,
+    rows: int,
+    extra: Mapping[str, Any] | None = None,
+    resumed: str | None = None,
+) -> TrainOutcome:
+    """Save the trained ``model`` to ``out/model`` with its provenance and the done marker."""
+    from alignlab.train.convert import mark_source, read_source
+
+    losses = [float(e["loss"]) for e in trainer.state.log_history if "loss" in e]
     target = out / "model"
     if target.exists():
         shutil.rmtree(target)
-    trained.save_pretrained(target)
+    model.save_pretrained(target)
     tokenizer.save_pretrained(target)
-    from alignlab.train.convert import mark_source, read_source
-
     source = dict(read_source(base) or {})
     source.update({"made_by": f"alignlab align ({recipe.method})", "base": str(base)})
+    source.update(extra or {})
     mark_source(target, source)
     (target / DONE_FILE).write_text(
-        json.dumps({"losses": losses, "seconds": seconds, "rows": len(rows)}, indent=2) + "\n"
+        json.dumps({"losses": losses, "seconds": seconds, "rows": rows}, indent=2) + "\n"
     )
-    return TrainOutcome(target, losses, seconds, len(rows), str(resume) if resume else None)
+    return TrainOutcome(target, losses, seconds, rows, resumed)
 
 
 __all__ = [
