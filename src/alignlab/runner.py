@@ -397,7 +397,11 @@ def run_eval(
         )
     from inspect_ai._util.error import PrerequisiteError
 
-    from alignlab.models.perf import eval_set_defaults, preload_entry_points
+    from alignlab.models.perf import (
+        eval_set_defaults,
+        log_compression_threads,
+        preload_entry_points,
+    )
 
     model = model or DEFAULT_MODEL
     specs = task_specs(suite, tasks)
@@ -425,6 +429,7 @@ def run_eval(
     log_path = Path(log_dir or default_log_dir(suite))
     log_path.mkdir(parents=True, exist_ok=True)
     preload_entry_points({spec.name.split("/", 1)[0] for spec in specs if is_external(spec.name)})
+    log_compression_threads()
     resolved = load_model(model, base_url, dict(model_args or {}))
     roles = load_role_models(model_roles or {})
     warning = unbound_grader_warning(specs, overrides, model_roles or {})

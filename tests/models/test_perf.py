@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import inspect_evals  # noqa: F401 - a pinned dependency: missing, these tests must fail
 import pytest
@@ -93,3 +94,33 @@ def test_live_events_and_metrics_display(monkeypatch: pytest.MonkeyPatch) -> Non
     assert eval_set_defaults(compact=True) == {"score_display": False}
     monkeypatch.setenv(LIVE_EVENTS_ENV, "0")
     assert eval_set_defaults(compact=True) == {"log_realtime": False, "score_display": False}
+
+
+def test_log_compression_on_the_calling_thread(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Inspect's zstd log members are compressed without a thread pool; logs still read back."""
+    import zipfile
+
+    from inspect_ai._util import zipfile as inspect_zip
+    from inspect_ai._util.zipfile import zipfile_compress_kwargs
+
+    from alignlab.errors import AlignlabError
+    from alignlab.models.perf import ZSTD_THREADS_ENV, log_compression_threads
+
+    monkeypatch.setattr(inspect_zip, "_ZSTD_THREADS", 12)
+    monkeypatch.delenv(ZSTD_THREADS_ENV, raising=False)
+    assert log_compression_threads() == 0
+    assert inspect_zip._ZSTD_THREADS == 0
+    path = tmp_path / "log.zip"
+    text = '{"sample": "' + "values " * 3000 + '"}'
+    with zipfile.ZipFile(path, "w", **zipfile_compress_kwargs) as zf:
+        zf.writestr("samples/1.json", text)
+    with zipfile.ZipFile(path) as zf:
+        assert zf.read("samples/1.json").decode() == text
+        assert zf.getinfo("samples/1.json").compress_size < len(text) // 10
+    monkeypatch.setenv(ZSTD_THREADS_ENV, "4")
+    assert log_compression_threads() == 4 and inspect_zip._ZSTD_THREADS == 4
+    monkeypatch.setenv(ZSTD_THREADS_ENV, "many")
+    with pytest.raises(AlignlabError, match="ALIGNLAB_LOG_ZSTD_THREADS='many'"):
+        log_compression_threads()

@@ -48,6 +48,7 @@ import os
 from typing import Any
 
 CTL_SERVER_ENV = "INSPECT_EVAL_CTL_SERVER"
+ZSTD_THREADS_ENV = "ALIGNLAB_LOG_ZSTD_THREADS"
 LIVE_EVENTS_ENV = "ALIGNLAB_LIVE_EVENTS"
 
 
@@ -135,3 +136,36 @@ def load_entry_point(package: str) -> None:
             ep.load()
     if isinstance(loaded, list):
         loaded.append(package)
+
+
+def log_compression_threads(threads: int | None = None) -> int | None:
+    """Compress each ``.eval`` log member on the calling thread (zstd ``threads=0``).
+
+    Inspect writes every finished sample into the ``.eval`` zip as its own zstd
+    member, on the event loop's thread, through a ``ZstdCompressor`` built with
+    12 worker threads (``inspect_ai._util.zipfile._ZSTD_THREADS``). For a sample
+    of about 17 KB that costs 0.89 ms of CPU against 0.064 ms compressed on the
+    calling thread (same bytes out; a multi-frame member of over 200 MiB is the
+    only case threads help), and on a loaded machine the event loop then waits
+    for 12 freshly woken threads to be scheduled next to the scoring workers:
+    py-spy put a quarter of the event loop's per-sample time in the zstd calls
+    (600 ETHICS items, bench/README.md, issue 9). ``ALIGNLAB_LOG_ZSTD_THREADS``
+    (or ``threads``) sets another count. Returns the count set, or ``None`` when
+    this Inspect has no such setting (then nothing changes).
+    """
+    from alignlab.errors import AlignlabError
+
+    try:
+        from inspect_ai._util import zipfile as inspect_zip
+    except ImportError:  # pragma: no cover - Inspect moved it
+        return None
+    if not hasattr(inspect_zip, "_ZSTD_THREADS"):
+        return None
+    if threads is None:
+        raw = os.environ.get(ZSTD_THREADS_ENV, "").strip()
+        try:
+            threads = int(raw) if raw else 0
+        except ValueError:
+            raise AlignlabError(f"{ZSTD_THREADS_ENV}={raw!r} is not a whole number") from None
+    inspect_zip._ZSTD_THREADS = threads
+    return threads
