@@ -13,7 +13,7 @@ from alignlab.errors import AlignlabError
 from alignlab.store import DEFAULT_DB_URL
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from alignlab.serve.app import GuardedProxy
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -173,7 +173,7 @@ def serve_command(
 _OPTIONS_ENV = "ALIGNLAB_SERVE_OPTIONS"
 
 
-def app_from_environment() -> FastAPI:
+def app_from_environment() -> GuardedProxy:
     """The application of one ``--workers`` process, from the options its parent left."""
     import json
     import os
@@ -195,7 +195,7 @@ def build_app(
     store_text: bool,
     log_text: bool,
     grader_model: str | None = None,
-) -> FastAPI:
+) -> GuardedProxy:
     """The proxy application for these options (what ``alignlab serve`` runs)."""
     import os
 
