@@ -137,11 +137,16 @@ def serve_command(
 
         from alignlab.policy import resolve_bundle
         from alignlab.policy.bundle import PolicyBundle
+        from alignlab.policy.features import FeatureExtractor
         from alignlab.store.audit import AuditLog
 
         try:  # fail here, once, not in every worker; and migrate the database once
-            PolicyBundle.load(resolve_bundle(policy))
+            loaded = PolicyBundle.load(resolve_bundle(policy))
             AuditLog(db).close()
+            if "topics" in FeatureExtractor.for_bundle(loaded.data).enabled:
+                from alignlab.scorers.embedding import static_table
+
+                static_table()  # computed (all cores) or found once here, then mapped by each
         except AlignlabError as ex:
             _fail(ex)
         os.environ[_OPTIONS_ENV] = json.dumps(options)
