@@ -273,6 +273,7 @@ def kill_test(proxy, url, db, args, env, stub_port, port, bundle):  # type: igno
 
 
 def main() -> None:
+    global WORKERS, RATE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--clients", type=int, default=50)
@@ -302,7 +303,6 @@ def main() -> None:
         "--kill", action="store_true", help="also kill -9 the proxy mid-load and check the log"
     )
     args = parser.parse_args()
-    global WORKERS, RATE
     WORKERS, RATE = args.workers, args.rate
     if args.postgres:
         sys.path.insert(0, str(ROOT / "tests"))
