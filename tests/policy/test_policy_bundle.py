@@ -209,3 +209,32 @@ def test_rego_input_matches_regopy_input() -> None:
     assert "日本語 \U0001f600" in answers[1]
     with pytest.raises(ValueError, match="Cannot convert"):
         rego_input({"bad": object()})
+
+
+def test_decide_reads_the_output_as_regopy_does_and_fails_closed_on_errors(
+    tmp_path: Path,
+) -> None:
+    """decide() queries rego-cpp directly; regopy's own Output must read the same decision."""
+    from regopy import Input
+
+    request = (
+        "package alignlab.request\n\nimport rego.v1\n\n"
+        'decision := {"action": "deny", "reasons": [sprintf("n=%d", [to_number(input.text)])]}'
+        ' if {\n\tinput.text != "ok"\n} else := {"action": "allow", "reasons": []}\n'
+    )
+    bundle = PolicyBundle.load(write_bundle(tmp_path / "b", request=request, tests=None))
+    for text in ("ok", "42", "7"):
+        document = {"text": text}
+        interpreter = bundle._interpreter()
+        interpreter.set_input(Input(document))
+        reference = interpreter.query_bundle_entrypoint(
+            bundle._compiled, bundle._entrypoints["request"]
+        )
+        expected = Decision.from_rego(reference[0].expressions[0], "request")
+        assert bundle.decide("request", document) == expected
+    assert bundle.decide("request", {"text": "42"}).reasons == ("n=42",)
+    # A built-in error (strict) is an evaluation failure: PolicyError, never an allow ...
+    with pytest.raises(PolicyError, match="evaluating the request policy failed"):
+        bundle.decide("request", {"text": "not a number"})
+    # ... and the interpreter still answers the next input.
+    assert bundle.decide("request", {"text": "ok"}).action == "allow"

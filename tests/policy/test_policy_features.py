@@ -26,8 +26,22 @@ def test_fast_toxicity_equals_the_package_predict_prob() -> None:
 
     from alignlab.policy.features import toxicity
 
-    texts = ["you stupid fucking idiot", "What is the capital of France?", "", "damn it", "ok"]
-    assert toxicity(texts) == pytest.approx(list(predict_prob(texts)), abs=1e-9)
+    texts = [
+        "you stupid fucking idiot",
+        "What is the capital of France?",
+        "",
+        "damn it",
+        "ok",
+        "the and of it",  # stop words only: no term, the bias alone decides
+        "shit shit shit, you you idiot",  # repeated terms: counts, not presence
+        "Ünïcødé straße: IDIOT idiot Idiot 12345",
+    ]
+    expected = list(predict_prob(texts))
+    assert expected[0] > 0.9 and expected[1] < 0.2  # the reference itself separates them
+    # five or more texts go through the vectorizer, fewer through the per-text path
+    assert toxicity(texts) == pytest.approx(expected, abs=1e-9)
+    one_by_one = [toxicity([text])[0] for text in texts]
+    assert one_by_one == pytest.approx(expected, abs=1e-9)
 
 
 def test_pii_pattern_recognisers_find_spans_offline(extractor: FeatureExtractor) -> None:

@@ -242,28 +242,82 @@ def rego_input(value: Any) -> Any:
     cannot hold (as regopy does).
     """
     from regopy import Input
-    from regopy.rego_shared import rego
 
-    global _C
-    if _C is None:
-        _C = _CFunctions(rego)
+    c = _functions()
     out = Input.__new__(Input)
-    out._impl = rego.regoNewInput()  # freed by Input.__del__, also if building fails
-    _add(_C, out._impl, value)
+    out._impl = c.new_input()  # freed by Input.__del__, also if building fails
+    _add(c, out._impl, value)
     return out
 
 
+def _functions() -> _CFunctions:
+    global _C
+    if _C is None:
+        from regopy.rego_shared import rego
+
+        _C = _CFunctions(rego)
+    return _C
+
+
 class _CFunctions:
+    """rego-cpp's input and output functions, called without releasing the GIL.
+
+    regopy loads the library with ``ctypes.CDLL``, whose calls release and
+    retake the GIL; a document is ~50 such calls of well under a microsecond
+    each, and under load every retake can wait for another thread's switch
+    interval. These functions only build or read small values, so they are
+    bound again through ``ctypes.PyDLL`` (same library handle, same
+    signatures), which keeps the GIL. The query itself
+    (``regoBundleQueryEntrypoint``, ~0.2 ms) stays on regopy's binding and
+    releases the GIL while it runs.
+    """
+
+    NAMES = {
+        "str": "regoInputString",
+        "int": "regoInputInt",
+        "float": "regoInputFloat",
+        "bool": "regoInputBoolean",
+        "null": "regoInputNull",
+        "item": "regoInputObjectItem",
+        "object": "regoInputObject",
+        "array": "regoInputArray",
+        "set": "regoInputSet",
+        "new_input": "regoNewInput",
+        "set_input": "regoSetInput",
+        "output_ok": "regoOutputOk",
+        "output_size": "regoOutputJSONSize",
+        "output_json": "regoOutputJSON",
+        "free_output": "regoFreeOutput",
+    }
+
+    # the bound functions (set in __init__ from NAMES)
+    str: Any
+    int: Any
+    float: Any
+    bool: Any
+    null: Any
+    item: Any
+    object: Any
+    array: Any
+    set: Any
+    new_input: Any
+    set_input: Any
+    output_ok: Any
+    output_size: Any
+    output_json: Any
+    free_output: Any
+    query: Any
+
     def __init__(self, lib: Any) -> None:
-        self.str = lib.regoInputString
-        self.int = lib.regoInputInt
-        self.float = lib.regoInputFloat
-        self.bool = lib.regoInputBoolean
-        self.null = lib.regoInputNull
-        self.item = lib.regoInputObjectItem
-        self.object = lib.regoInputObject
-        self.array = lib.regoInputArray
-        self.set = lib.regoInputSet
+        import ctypes
+
+        keep_gil = ctypes.PyDLL(lib._name, handle=lib._handle)
+        for attribute, name in self.NAMES.items():
+            released = getattr(lib, name)  # regopy has set the signature on this one
+            function = getattr(keep_gil, name)
+            function.argtypes, function.restype = released.argtypes, released.restype
+            setattr(self, attribute, function)
+        self.query = lib.regoBundleQueryEntrypoint  # releases the GIL
 
 
 _C: _CFunctions | None = None
@@ -332,8 +386,9 @@ class PolicyBundle:
 
     The bundle is compiled once (regopy ``Interpreter.build`` with one
     entrypoint per stage); each call sets the input and runs the compiled
-    plan (``query_bundle_entrypoint``). One interpreter per thread, sharing
-    the compiled plan, so concurrent requests do not share input state.
+    plan (rego-cpp's ``regoBundleQueryEntrypoint``, see :meth:`_query`). One
+    interpreter per thread, sharing the compiled plan, so concurrent requests
+    do not share input state.
     """
 
     def __init__(self, source: BundleSource) -> None:
@@ -353,6 +408,7 @@ class PolicyBundle:
             )
         interpreter = new_interpreter(source)
         self._entrypoints = {s: p.replace(".", "/") + "/decision" for s, p in self.stages.items()}
+        self._entry_bytes = {e: e.encode("utf-8") for e in self._entrypoints.values()}
         try:
             self._compiled = interpreter.build(None, list(self._entrypoints.values()))
         except RegoError as ex:
@@ -394,26 +450,61 @@ class PolicyBundle:
             PolicyError: the evaluation failed or returned no valid decision
                 (callers fail closed on it).
         """
-        from regopy import RegoError
-
         entrypoint = self._entrypoints.get(stage)
         if entrypoint is None:
             return Decision.allow()
-        interpreter = self._interpreter()
-        try:
-            interpreter.set_input(rego_input(document))
-            output = interpreter.query_bundle_entrypoint(self._compiled, entrypoint)
-        except RegoError as ex:
-            raise rego_error(ex, self.source.modules, self.source.root) from None
-        if not output.ok():
-            raise PolicyError(f"evaluating the {stage} policy failed: {output}", str(self.root))
-        if len(output) == 0 or not output[0].expressions:
+        status, text = self._query(entrypoint, document)
+        if status != "ok":
+            raise PolicyError(f"evaluating the {stage} policy failed: {text}", str(self.root))
+        results = [] if text == "undefined" else json.loads(text)
+        if isinstance(results, dict):
+            results = [results]
+        if not results or not results[0].get("expressions"):
             raise PolicyError(
                 f"the {stage} policy's decision is undefined for this input (give 'decision' "
                 "a default)",
                 str(self.root),
             )
-        return Decision.from_rego(output[0].expressions[0], stage)
+        return Decision.from_rego(results[0]["expressions"][0], stage)
+
+    def _query(self, entrypoint: str, document: Mapping[str, Any]) -> tuple[str, str]:
+        """Set ``document`` as the input and run the compiled ``entrypoint``.
+
+        Returns ("ok", the output as JSON text, ``undefined`` when there is no
+        result) or ("failed", rego-cpp's error output). What regopy's
+        ``set_input`` and ``query_bundle_entrypoint`` plus ``Output`` do, with
+        the small calls keeping the GIL (:class:`_CFunctions`).
+
+        Raises:
+            PolicyError: rego-cpp refused the input or the query.
+        """
+        import ctypes
+
+        from regopy import RegoError
+        from regopy.rego_shared import rego_get_error
+
+        c = _functions()
+        handle = self._interpreter()._impl
+        try:
+            value = rego_input(document)
+            code = c.set_input(handle, value._impl)
+            if code:
+                raise RegoError(rego_get_error(handle), code)
+            output = c.query(handle, self._compiled._impl, self._entry_bytes[entrypoint])
+            if not output:
+                raise RegoError(rego_get_error(handle))
+        except RegoError as ex:
+            raise rego_error(ex, self.source.modules, self.source.root) from None
+        try:
+            ok = bool(c.output_ok(output))
+            size = c.output_size(output)
+            buffer = ctypes.create_string_buffer(size)
+            code = c.output_json(output, buffer, size)
+        finally:
+            c.free_output(output)
+        if code:
+            raise PolicyError(f"reading the policy's output failed (rego-cpp code {code})")
+        return ("ok" if ok else "failed"), buffer.value.decode("utf-8")
 
 
 def check_bundle(root: str | Path) -> PolicyBundle:

@@ -40,6 +40,7 @@ topics never loads the embedding model.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -57,13 +58,21 @@ _recognisers: list[Any] | None = None
 
 
 class _LinearToxicity:
-    """alt-profanity-check's model as one sparse product: the same numbers, ~50x faster per call.
+    """alt-profanity-check's model without sklearn's per-call overhead: the same numbers.
 
     The package's model is a CalibratedClassifierCV (sigmoid method) over five
     LinearSVCs; its ``predict_proba`` averages ``expit(-(a_k * f_k + b_k))`` over
     the five, with ``f_k`` each SVM's decision value. sklearn spends ~35 ms per
     call on validation around that; the product itself takes microseconds.
-    ``tests/policy/test_features.py`` checks equality with ``predict_prob``.
+
+    Many texts at once go through ``vectorizer.transform`` and one sparse
+    product. For a few (the proxy's case: one message) even ``transform`` is
+    mostly overhead (it rebuilds its analyzer and a sparse matrix per call),
+    so :meth:`one` does the same TF-IDF arithmetic directly: the package's own
+    analyzer (built once) gives the terms, their counts times ``idf_`` are
+    L2-normalised and multiplied by the SVMs' weights.
+    ``tests/policy/test_policy_features.py`` checks both paths against
+    ``predict_prob``.
     """
 
     def __init__(self) -> None:
@@ -78,15 +87,61 @@ class _LinearToxicity:
             or any(len(p.calibrators) != 1 or not hasattr(p.estimator, "coef_") for p in parts)
         ):
             raise ValueError("unexpected alt-profanity-check model layout")
+        vectorizer = self.vectorizer
+        if (
+            vectorizer.norm != "l2"
+            or not vectorizer.use_idf
+            or vectorizer.sublinear_tf
+            or vectorizer.binary
+        ):
+            raise ValueError("unexpected alt-profanity-check vectorizer settings")
         self.weights = np.vstack([p.estimator.coef_[0] for p in parts]).T
         self.bias = np.array([float(p.estimator.intercept_[0]) for p in parts])
         self.a = np.array([float(p.calibrators[0].a_) for p in parts])
         self.b = np.array([float(p.calibrators[0].b_) for p in parts])
+        self._analyze = vectorizer.build_analyzer()
+        self._vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self._idf_list: list[float] = np.asarray(vectorizer.idf_, dtype=np.float64).tolist()
+        self._rows: list[tuple[float, ...]] = [tuple(row) for row in self.weights.tolist()]
+        self._bias: list[float] = self.bias.tolist()
+        self._a: list[float] = self.a.tolist()
+        self._b: list[float] = self.b.tolist()
 
     def __call__(self, texts: Sequence[str]) -> list[float]:
+        if len(texts) <= 4:
+            return [self.one(text) for text in texts]
         decision = np.asarray(self.vectorizer.transform(list(texts)) @ self.weights) + self.bias
         probability = 1.0 / (1.0 + np.exp(self.a * decision + self.b))
         return [float(p) for p in probability.mean(axis=1)]
+
+    def one(self, text: str) -> float:
+        """P(offensive) of one text, without the vectorizer's per-call overhead.
+
+        Plain Python floats: a message has a handful of terms and the model five
+        columns, where numpy's per-call cost (~70 us) is larger than the sums (~25 us).
+        """
+        counts: dict[int, int] = {}
+        vocabulary = self._vocabulary
+        for term in self._analyze(text):
+            index = vocabulary.get(term)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        decision = self._bias
+        if counts:
+            idf, rows = self._idf_list, self._rows
+            values = [(index, count * idf[index]) for index, count in counts.items()]
+            norm = math.sqrt(sum(value * value for _, value in values))
+            if norm > 0.0:
+                sums = [0.0] * len(decision)
+                for index, value in values:
+                    scaled = value / norm
+                    for k, weight in enumerate(rows[index]):
+                        sums[k] += scaled * weight
+                decision = [total + bias for total, bias in zip(sums, decision, strict=True)]
+        return sum(
+            1.0 / (1.0 + math.exp(a * f + b))
+            for a, f, b in zip(self._a, decision, self._b, strict=True)
+        ) / len(decision)
 
 
 _toxicity_model: _LinearToxicity | None = None

@@ -7,14 +7,16 @@ use. It is synchronous and thread-safe; callers that must fail closed catch
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import contextlib
 import functools
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alignlab.policy.bundle import Decision, PolicyBundle, PolicyError, Stage
 from alignlab.policy.features import FeatureExtractor
@@ -22,6 +24,10 @@ from alignlab.policy.grader import Ask, GraderFeature, questions_of
 
 DEFAULT_FEATURE_TIMEOUT_S = 5.0
 FEATURE_WORKERS = 4
+# Threads of the proxy's check pool: FEATURE_WORKERS at work, the rest stand in for checks
+# abandoned past the timeout (past that many, new checks wait, time out and fail closed).
+CHECK_THREADS = 4 * FEATURE_WORKERS
+_POOL_LOCK = threading.Lock()
 
 
 class FeatureTimeout(PolicyError):
@@ -68,6 +74,7 @@ class Guard:
         ),
         repr=False,
     )
+    _checks: concurrent.futures.ThreadPoolExecutor | None = field(default=None, repr=False)
 
     @classmethod
     def load(
@@ -187,11 +194,49 @@ class Guard:
     async def _in_thread(self, check: Any, limiter: Any) -> Verdict:
         """Run ``check`` (features and the decision) in one worker thread, within the timeout.
 
-        ``limiter`` (an ``anyio.CapacityLimiter``) bounds how many checks run
-        at once; time spent waiting for it is not counted against the timeout.
-        Past the timeout the caller gets :class:`FeatureTimeout` at once (the
-        thread is abandoned and its result dropped).
+        ``limiter`` (an async context manager such as ``asyncio.Semaphore`` or
+        ``anyio.CapacityLimiter``) bounds how many checks run at once; time
+        spent waiting for it is not counted against the timeout. Past the
+        timeout the caller gets :class:`FeatureTimeout` at once (the thread is
+        abandoned and its result dropped).
+
+        With a limiter on an asyncio loop (the proxy) the check goes straight
+        to the guard's own thread pool (``run_in_executor`` and
+        ``asyncio.timeout``): one future and one wake-up of the loop, about
+        half the event-loop work of anyio's worker-thread path (bench/README.md,
+        issue 10). Without a limiter (the interventions, possibly many checks
+        at once) or on another event loop, anyio's worker threads run it.
         """
+        try:
+            loop = asyncio.get_running_loop() if limiter is not None else None
+        except RuntimeError:  # not asyncio (trio)
+            loop = None
+        if loop is None:
+            return await self._in_anyio_thread(check, limiter)
+        async with limiter:
+            future = loop.run_in_executor(self._check_pool(), check)
+            try:
+                async with asyncio.timeout(self.feature_timeout_s):
+                    return cast(Verdict, await future)
+            except TimeoutError:
+                raise FeatureTimeout(
+                    f"feature scoring took longer than {self.feature_timeout_s:g} s"
+                ) from None
+
+    def _check_pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        """Threads for the proxy's checks: the limiter's ``workers`` run at once, and spare
+        threads stand in for checks abandoned past the timeout (still running)."""
+        pool = self._checks
+        if pool is None:
+            with _POOL_LOCK:
+                if self._checks is None:
+                    self._checks = concurrent.futures.ThreadPoolExecutor(
+                        max_workers=CHECK_THREADS, thread_name_prefix="alignlab-checks"
+                    )
+                pool = self._checks
+        return pool
+
+    async def _in_anyio_thread(self, check: Any, limiter: Any) -> Verdict:
         import anyio
 
         async with contextlib.AsyncExitStack() as stack:
@@ -199,7 +244,9 @@ class Guard:
                 await stack.enter_async_context(limiter)
             try:
                 with anyio.fail_after(self.feature_timeout_s):
-                    return await anyio.to_thread.run_sync(check, abandon_on_cancel=True)
+                    return cast(
+                        Verdict, await anyio.to_thread.run_sync(check, abandon_on_cancel=True)
+                    )
             except TimeoutError:
                 raise FeatureTimeout(
                     f"feature scoring took longer than {self.feature_timeout_s:g} s"

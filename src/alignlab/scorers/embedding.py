@@ -106,20 +106,24 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     return np.concatenate(out, axis=0)
 
 
-_token_vectors: dict[int, np.ndarray] = {}
-_token_centre: list[np.ndarray] = []
 # Word pieces from this id on are the vocabulary's words (below: [unused], single characters).
 _FIRST_WORD_ID = 1996
 _CENTRE_STRIDE = 16
+# Bump when the way the static table is computed changes (its cached file is then remade).
+STATIC_TABLE_VERSION = 1
+
+_static_lock = threading.Lock()
+_static: tuple[np.ndarray, np.ndarray, Any] | None = None
 
 
-def _compute_token_vectors(tokenizer: Any, model: Any, missing: Sequence[int]) -> None:
-    """MiniLM's mean-pooled output for ``[CLS] t [SEP]``, each id in ``missing`` (hold the lock)."""
+def _piece_vectors(tokenizer: Any, model: Any, ids: Sequence[int]) -> np.ndarray:
+    """MiniLM's mean-pooled output for ``[CLS] t [SEP]``, for each id in ``ids``."""
     import torch
 
+    out = np.zeros((len(ids), EMBEDDING_DIM), dtype=np.float32)
     with torch.no_grad():
-        for start in range(0, len(missing), 1024):
-            chunk = torch.tensor(list(missing[start : start + 1024]))
+        for start in range(0, len(ids), 1024):
+            chunk = torch.tensor(list(ids[start : start + 1024]))
             batch = torch.stack(
                 [
                     torch.full_like(chunk, tokenizer.cls_token_id),
@@ -129,18 +133,111 @@ def _compute_token_vectors(tokenizer: Any, model: Any, missing: Sequence[int]) -
                 dim=1,
             )
             hidden = model(input_ids=batch, attention_mask=torch.ones_like(batch))
-            pooled = hidden.last_hidden_state.mean(dim=1).numpy()
-            for token, vector in zip(chunk.tolist(), pooled, strict=True):
-                _token_vectors[token] = vector
+            out[start : start + len(chunk)] = hidden.last_hidden_state.mean(dim=1).numpy()
+    return out
+
+
+def static_table_path() -> Path:
+    """Where the static table is cached: named by the weights file's size and the versions
+    of torch, transformers and this computation, so any of them changing makes a new one."""
+    import torch
+    import transformers
+
+    from alignlab.models.bundled import cache_dir
+
+    weights = embedding_model_path() / "model.safetensors"
+    size = weights.stat().st_size if weights.is_file() else 0
+    name = (
+        f"minilm-l6-static.{size}-torch{torch.__version__}-tf{transformers.__version__}"
+        f"-v{STATIC_TABLE_VERSION}.npy"
+    )
+    return cache_dir() / "embeddings" / name.replace("+", "_")
+
+
+def static_table() -> tuple[np.ndarray, np.ndarray]:
+    """(every word piece's static vector, shape ``(vocabulary, 384)``; their centre).
+
+    Computed once (one forward pass over the whole vocabulary in batches of
+    1024 three-token sequences: ~15-25 s on one core) and cached as a ``.npy``
+    file under :func:`alignlab.models.bundled.cache_dir` (47 MB), written under
+    a temporary name and renamed; later processes map the file read-only, so
+    the proxy's worker processes share one copy. Where the cache cannot be
+    written the table is kept in memory only.
+    """
+    return _static_parts()[:2]
+
+
+def _static_parts() -> tuple[np.ndarray, np.ndarray, Any]:
+    global _static
+    if _static is not None:
+        return _static
+    with _static_lock:
+        if _static is None:
+            tokenizer, model = _model()
+            size = max(tokenizer.vocab_size, len(tokenizer))
+            path = static_table_path()
+            table: np.ndarray | None = None
+            if path.is_file():
+                try:
+                    table = np.load(path, mmap_mode="r")
+                except (OSError, ValueError):
+                    table = None
+                if table is not None and table.shape != (size, EMBEDDING_DIM):
+                    table = None
+            if table is None:
+                with _lock:
+                    table = _piece_vectors(tokenizer, model, range(size))
+                _save_table(path, table)
+            # The vectors share a large common direction; without removing it every pair
+            # of texts looks similar (cosine ~0.8). The centre is the mean over every 16th
+            # word piece of the vocabulary (fixed, so results are stable).
+            centre = np.asarray(table[_FIRST_WORD_ID::_CENTRE_STRIDE], dtype=np.float32).mean(
+                axis=0
+            )
+            # An own copy of the fast tokenizer: transformers' wrapper sets truncation
+            # and padding on its shared backend per call, and costs more than the encoding.
+            from tokenizers import Tokenizer
+
+            backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+            backend.no_truncation()
+            backend.no_padding()
+            _static = (table, centre, backend)
+    return _static
+
+
+def _save_table(path: Path, table: np.ndarray) -> None:
+    import logging
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+        with os.fdopen(handle, "wb") as out:
+            np.save(out, table)
+        os.replace(partial, path)
+    except OSError as ex:
+        logging.getLogger(__name__).warning(
+            "could not cache the static embedding table in %s (%s); kept in memory", path, ex
+        )
+
+
+def static_ids(texts: Sequence[str]) -> list[list[int]]:
+    """The word-piece ids :func:`static_embed` averages (no special tokens, at most 254)."""
+    backend = _static_parts()[2]
+    return [
+        encoding.ids[: MAX_SEQ_LENGTH - 2]
+        for encoding in backend.encode_batch(list(texts), add_special_tokens=False)
+    ]
 
 
 def static_embed(texts: Sequence[str]) -> np.ndarray:
     """Unit-length *static* embeddings of ``texts`` from the same MiniLM, shape ``(n, 384)``.
 
     A token's vector is MiniLM's mean-pooled output for ``[CLS] token [SEP]``
-    (the Model2Vec idea, computed here from the bundled weights, per token on
-    first sight and kept for the process); a text's vector is the mean of its
-    tokens' vectors minus a fixed centre (their common direction),
+    (the Model2Vec idea, computed here from the bundled weights for the whole
+    vocabulary once, see :func:`static_table`); a text's vector is the mean of
+    its tokens' vectors minus a fixed centre (their common direction),
     L2-normalised. No attention over the text, so it costs a table look-up
     instead of a forward pass, and it is a weaker similarity
     model: :mod:`alignlab.policy.features` uses it only as a screen in front
@@ -148,26 +245,11 @@ def static_embed(texts: Sequence[str]) -> np.ndarray:
     """
     if not texts:
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-    tokenizer, model = _model()
-    ids = tokenizer(
-        list(texts), add_special_tokens=False, truncation=True, max_length=MAX_SEQ_LENGTH - 2
-    )["input_ids"]
-    with _lock:
-        if not _token_centre:
-            # The vectors share a large common direction; without removing it every
-            # pair of texts looks similar (cosine ~0.8). The centre is the mean over
-            # every 16th word piece of the vocabulary (fixed, so results are stable).
-            sample = list(range(_FIRST_WORD_ID, tokenizer.vocab_size, _CENTRE_STRIDE))
-            _compute_token_vectors(tokenizer, model, sample)
-            _token_centre.append(np.mean([_token_vectors[t] for t in sample], axis=0))
-        missing = sorted({i for row in ids for i in row} - _token_vectors.keys())
-        if missing:
-            _compute_token_vectors(tokenizer, model, missing)
-    centre = _token_centre[0]
+    table, centre, _ = _static_parts()
     out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
-    for row, tokens in enumerate(ids):
+    for row, tokens in enumerate(static_ids(texts)):
         if tokens:
-            out[row] = np.mean([_token_vectors[t] for t in tokens], axis=0) - centre
+            out[row] = table[tokens].mean(axis=0) - centre
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.where(norms > 0, norms, 1.0)
 

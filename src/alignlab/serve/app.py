@@ -23,6 +23,7 @@ never message text (unless ``log_text`` is set).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -31,11 +32,10 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
@@ -194,74 +194,200 @@ async def _sse(request_id: str, model: str, text: str, finish: str) -> AsyncIter
     yield b"data: [DONE]\n\n"
 
 
-def create_app(config: ServeConfig) -> FastAPI:
-    """The FastAPI application of the proxy."""
+@dataclass
+class Reply:
+    """An answer of the chat route: status, headers, and a JSON body or a stream of events."""
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await config.upstream.close()
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    stream: AsyncIterator[bytes] | None = None
 
-    app = FastAPI(title="alignlab guarded proxy", docs_url=None, redoc_url=None, lifespan=lifespan)
-    limiter = RateLimiter(config.rate_per_minute)
-    guard, audit = config.guard, config.audit
-    # At most as many policy checks at once as the guard has feature workers: the others
-    # wait here, so a feature timeout measures scoring, not time spent in the queue.
-    checks = anyio.CapacityLimiter(guard.workers)
 
-    def client_of(request: Request) -> str | None:
+def _error_reply(status: int, message: str, kind: str, request_id: str | None = None) -> Reply:
+    body: dict[str, Any] = {"error": {"message": message, "type": kind, "code": status}}
+    if request_id:
+        body["error"]["request_id"] = request_id
+    return Reply(status, body)
+
+
+def _json_bytes(body: Any) -> bytes:
+    """JSON as Starlette's ``JSONResponse`` renders it (compact, UTF-8)."""
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode(
+        "utf-8"
+    )
+
+
+CHAT_PATH = "/v1/chat/completions"
+
+
+class TooLarge(Exception):
+    """The request body is over the size limit."""
+
+
+class GuardedProxy:
+    """The proxy as an ASGI application.
+
+    ``POST /v1/chat/completions`` is answered here, straight on the ASGI
+    interface (no Starlette request, middleware or response objects: per
+    request that layer cost about as much CPU as the upstream call, see
+    bench/README.md, issue 10); everything else (``/v1/models``, unknown
+    paths, the lifespan that closes the upstream client) goes to :attr:`app`,
+    a FastAPI application, which also routes the chat path when it is reached
+    another way (a mount).
+    """
+
+    def __init__(self, config: ServeConfig) -> None:
+        self.config = config
+        self.limiter = RateLimiter(config.rate_per_minute)
+        # At most as many policy checks at once as the guard has feature workers: the
+        # others wait here, so a feature timeout measures scoring, not time in the queue.
+        self.checks = asyncio.Semaphore(config.guard.workers)
+        self.app = self._fastapi()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"] == CHAT_PATH
+            and scope["method"] == "POST"
+            and not scope.get("root_path")
+        ):
+            await self._asgi_chat(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _fastapi(self) -> FastAPI:
+        config = self.config
+
+        @contextlib.asynccontextmanager
+        async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+            yield
+            await config.upstream.close()
+
+        app = FastAPI(
+            title="alignlab guarded proxy", docs_url=None, redoc_url=None, lifespan=lifespan
+        )
+
+        @app.get("/v1/models")
+        async def models(request: Request) -> Response:
+            if self.client_of(request.headers.get("authorization"), _peer(request)) is None:
+                return _error(401, "missing or unknown API key", "authentication_error")
+            return JSONResponse(
+                {
+                    "object": "list",
+                    "data": [
+                        {
+                            "id": config.model_name,
+                            "object": "model",
+                            "created": 0,
+                            "owned_by": "alignlab",
+                        }
+                    ],
+                }
+            )
+
+        async def chat(request: Request) -> Response:
+            reply = await self.chat(
+                lambda: _read_limited(request.stream(), config.max_body_bytes),
+                request.headers.get("authorization"),
+                request.headers.get("content-length"),
+                _peer(request),
+            )
+            if reply.stream is not None:
+                return StreamingResponse(
+                    reply.stream, media_type="text/event-stream", headers=reply.headers
+                )
+            return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+
+        app.add_route(CHAT_PATH, chat, methods=["POST"])
+        return app
+
+    async def _asgi_chat(self, scope: Any, receive: Any, send: Any) -> None:
+        authorization = length = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value.decode("latin-1")
+            elif name == b"content-length":
+                length = value.decode("latin-1")
+        client = scope.get("client")
+        peer = client[0] if client else None
+
+        async def chunks() -> AsyncIterator[bytes]:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise _Disconnected
+                yield message.get("body", b"")
+                if not message.get("more_body", False):
+                    return
+
+        try:
+            reply = await self.chat(
+                lambda: _read_limited(chunks(), self.config.max_body_bytes),
+                authorization,
+                length,
+                peer,
+            )
+        except _Disconnected:
+            return
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
+        if reply.stream is None:
+            body = _json_bytes(reply.body)
+            headers.append((b"content-type", b"application/json"))
+            headers.append((b"content-length", str(len(body)).encode("latin-1")))
+            await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        headers.append((b"content-type", b"text/event-stream; charset=utf-8"))
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        async for piece in reply.stream:
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    def client_of(self, authorization: str | None, peer: str | None) -> str | None:
         """The key name (keys configured) or the peer address; None for a bad or missing key."""
-        if not config.api_keys:
-            return f"addr:{request.client.host if request.client else 'unknown'}"
-        header = request.headers.get("authorization", "")
+        if not self.config.api_keys:
+            return f"addr:{peer or 'unknown'}"
+        header = authorization or ""
         key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
         digest = hash_key(key) if key else ""
-        for known, name in config.api_keys.items():
+        for known, name in self.config.api_keys.items():
             if digest and hmac.compare_digest(known, digest):
                 return f"key:{name}"
         return None
 
-    @app.get("/v1/models")
-    async def models(request: Request) -> Response:
-        if client_of(request) is None:
-            return _error(401, "missing or unknown API key", "authentication_error")
-        return JSONResponse(
-            {
-                "object": "list",
-                "data": [
-                    {
-                        "id": config.model_name,
-                        "object": "model",
-                        "created": 0,
-                        "owned_by": "alignlab",
-                    }
-                ],
-            }
-        )
+    async def chat(
+        self,
+        read_body: Callable[[], Awaitable[bytes]],
+        authorization: str | None,
+        length: str | None,
+        peer: str | None,
+    ) -> Reply:
+        """One chat completion: checks, request policy, upstream, response policy, audit.
 
-    async def chat(request: Request) -> Response:
+        ``read_body`` reads the request body (raising :class:`TooLarge` past the
+        size limit); it is called only once the key and the declared length passed.
+        """
+        config, guard, audit = self.config, self.config.guard, self.config.audit
         started = time.perf_counter()
         request_id = f"chatcmpl-{uuid.uuid4().hex}"
-        client = client_of(request)
+        client = self.client_of(authorization, peer)
         if client is None:
-            return _error(401, "missing or unknown API key", "authentication_error")
-        length = request.headers.get("content-length")
+            return _error_reply(401, "missing or unknown API key", "authentication_error")
+        too_large = f"request body over {config.max_body_bytes} bytes"
         if length is not None and length.isdigit() and int(length) > config.max_body_bytes:
-            return _error(
-                413, f"request body over {config.max_body_bytes} bytes", "request_too_large"
-            )
-        raw = await request.body()
-        if len(raw) > config.max_body_bytes:
-            return _error(
-                413, f"request body over {config.max_body_bytes} bytes", "request_too_large"
-            )
-        if not limiter.allow(client):
-            return _error(429, "rate limit exceeded; retry later", "rate_limit_exceeded")
+            return _error_reply(413, too_large, "request_too_large")
+        try:
+            raw = await read_body()
+        except TooLarge:
+            return _error_reply(413, too_large, "request_too_large")
+        if not self.limiter.allow(client):
+            return _error_reply(429, "rate limit exceeded; retry later", "rate_limit_exceeded")
         try:
             body = json.loads(raw)
             messages = _check_messages(body)
         except (ValueError, json.JSONDecodeError) as ex:
-            return _error(400, str(ex), "invalid_request_error")
+            return _error_reply(400, str(ex), "invalid_request_error")
         stream = bool(body.get("stream"))
         params = {k: body.get(k) for k in ("max_tokens", "temperature", "top_p", "stop", "seed")}
         if body.get("max_completion_tokens") is not None and params["max_tokens"] is None:
@@ -291,14 +417,14 @@ def create_app(config: ServeConfig) -> FastAPI:
                 log.info("request %s text=%r answer=%r", request_id, messages[-1], answer)
             return None
 
-        async def fail(status: int, kind: str, reason: str) -> Response:
+        async def fail(status: int, kind: str, reason: str) -> Reply:
             failed = await finish(status, "error", reason, None)
-            return _error(503 if failed else status, failed or reason, kind, request_id)
+            return _error_reply(503 if failed else status, failed or reason, kind, request_id)
 
         # 1. Request policy.
         try:
             incoming: Verdict = await guard.check_request_async(
-                messages, config.grader_ask, limiter=checks
+                messages, config.grader_ask, limiter=self.checks
             )
         except PolicyError as ex:
             return await fail(503, "policy_error", f"request policy failed closed: {ex}")
@@ -332,7 +458,7 @@ def create_app(config: ServeConfig) -> FastAPI:
                     completion.text,
                     incoming.features,
                     config.grader_ask,
-                    limiter=checks,
+                    limiter=self.checks,
                 )
             except PolicyError as ex:
                 return await fail(503, "policy_error", f"response policy failed closed: {ex}")
@@ -351,7 +477,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         # 4. Audit, committed before anything leaves.
         failed = await finish(200, outcome, reason, answer)
         if failed:
-            return _error(503, failed, "audit_unavailable", request_id)
+            return _error_reply(503, failed, "audit_unavailable", request_id)
         extra = {
             "outcome": outcome,
             "reasons": reason,
@@ -360,17 +486,35 @@ def create_app(config: ServeConfig) -> FastAPI:
         }
         headers = {"x-alignlab-request-id": request_id, "x-alignlab-outcome": outcome}
         if stream:
-            return StreamingResponse(
-                _sse(request_id, config.model_name, answer, finish_reason),
-                media_type="text/event-stream",
-                headers=headers,
-            )
-        return JSONResponse(
+            events = _sse(request_id, config.model_name, answer, finish_reason)
+            return Reply(200, {}, headers, events)
+        return Reply(
+            200,
             _completion_body(request_id, config.model_name, answer, finish_reason, usage, extra),
-            headers=headers,
+            headers,
         )
 
-    # A plain Starlette route: the handler reads the request itself, so FastAPI's
-    # per-request dependency solving and response validation are not needed.
-    app.add_route("/v1/chat/completions", chat, methods=["POST"])
-    return app
+
+class _Disconnected(Exception):
+    """The client went away before its request body arrived."""
+
+
+async def _read_limited(chunks: AsyncIterator[bytes], limit: int) -> bytes:
+    """The whole body from ``chunks``; raises :class:`TooLarge` past ``limit`` bytes."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _peer(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def create_app(config: ServeConfig) -> GuardedProxy:
+    """The proxy's ASGI application (see :class:`GuardedProxy`)."""
+    return GuardedProxy(config)

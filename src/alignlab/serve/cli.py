@@ -13,7 +13,7 @@ from alignlab.errors import AlignlabError
 from alignlab.store import DEFAULT_DB_URL
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from alignlab.serve.app import GuardedProxy
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -137,11 +137,16 @@ def serve_command(
 
         from alignlab.policy import resolve_bundle
         from alignlab.policy.bundle import PolicyBundle
+        from alignlab.policy.features import FeatureExtractor
         from alignlab.store.audit import AuditLog
 
         try:  # fail here, once, not in every worker; and migrate the database once
-            PolicyBundle.load(resolve_bundle(policy))
+            loaded = PolicyBundle.load(resolve_bundle(policy))
             AuditLog(db).close()
+            if "topics" in FeatureExtractor.for_bundle(loaded.data).enabled:
+                from alignlab.scorers.embedding import static_table
+
+                static_table()  # computed (all cores) or found once here, then mapped by each
         except AlignlabError as ex:
             _fail(ex)
         os.environ[_OPTIONS_ENV] = json.dumps(options)
@@ -173,7 +178,7 @@ def serve_command(
 _OPTIONS_ENV = "ALIGNLAB_SERVE_OPTIONS"
 
 
-def app_from_environment() -> FastAPI:
+def app_from_environment() -> GuardedProxy:
     """The application of one ``--workers`` process, from the options its parent left."""
     import json
     import os
@@ -195,7 +200,7 @@ def build_app(
     store_text: bool,
     log_text: bool,
     grader_model: str | None = None,
-) -> FastAPI:
+) -> GuardedProxy:
     """The proxy application for these options (what ``alignlab serve`` runs)."""
     import os
 
