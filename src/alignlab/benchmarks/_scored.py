@@ -168,6 +168,41 @@ def mean_row(
     )
 
 
+def grouped_mean_rows(
+    run: Any,
+    groups: dict[str, list[float]],
+    read: int,
+    total: int,
+    metric: str,
+    n_resamples: int,
+    seed: int,
+    **fields: Any,
+) -> list[MetricResult]:
+    """One :func:`mean_row` a group of a generated-answer run: model, task, log file, data and
+    intervention from ``run``, the unread share ``(total - read) / total``; ``fields`` adds
+    the rest (variant, higher_is_better, ...)."""
+    from alignlab.report.compare import intervention_of
+
+    return [
+        mean_row(
+            subset,
+            metric,
+            values,
+            n_resamples,
+            seed,
+            model=run.model,
+            task=run.task,
+            unparsed_rate=(total - read) / total if total else math.nan,
+            scoring="generate",
+            log_file=str(run.path),
+            data=run.data,
+            intervention=intervention_of(run),
+            **fields,
+        )
+        for subset, values in groups.items()
+    ]
+
+
 def scoring_of(scored: Sequence[Scored]) -> str:
     """How the answers were read: the methods in the score metadata, joined by ``+``."""
     return "+".join(sorted({str(s.metadata.get("method") or "unknown") for s in scored}))

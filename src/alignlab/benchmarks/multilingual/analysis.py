@@ -11,7 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 
-from alignlab.benchmarks._scored import mean_row
+from alignlab.benchmarks._scored import grouped_mean_rows
 from alignlab.benchmarks.multilingual.tasks import FAMILY, SCORER, TASK
 from alignlab.report.compare import intervention_of
 from alignlab.report.format import interval, pct
@@ -48,28 +48,20 @@ def results(
     runs: Sequence[RunLog], *, n_resamples: int = N_RESAMPLES, seed: int = 0
 ) -> list[MetricResult]:
     """Report rows of every ``multilingual_harm`` run (see the module docstring)."""
-    rows = []
+    rows: list[MetricResult] = []
     for run in _ours(runs):
         groups, read, total = _groups(run)
-        for subset, values in groups.items():
-            rows.append(
-                mean_row(
-                    subset,
-                    "harmful_compliance",
-                    values,
-                    n_resamples,
-                    seed,
-                    model=run.model,
-                    task=run.task,
-                    unparsed_rate=(total - read) / total if total else math.nan,
-                    variant=str(run.metadata.get("judge") or "lexicon"),
-                    scoring="generate",
-                    log_file=str(run.path),
-                    higher_is_better=False,
-                    data=run.data,
-                    intervention=intervention_of(run),
-                )
-            )
+        rows += grouped_mean_rows(
+            run,
+            groups,
+            read,
+            total,
+            "harmful_compliance",
+            n_resamples,
+            seed,
+            variant=str(run.metadata.get("judge") or "lexicon"),
+            higher_is_better=False,
+        )
     return rows
 
 
