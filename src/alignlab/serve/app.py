@@ -115,10 +115,8 @@ class ServeConfig:
 
 
 def _error(status: int, message: str, kind: str, request_id: str | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"error": {"message": message, "type": kind, "code": status}}
-    if request_id:
-        body["error"]["request_id"] = request_id
-    return JSONResponse(body, status_code=status)
+    reply = _error_reply(status, message, kind, request_id)
+    return JSONResponse(reply.body, status_code=reply.status)
 
 
 def _check_messages(body: Any) -> list[dict[str, str]]:
