@@ -213,9 +213,13 @@ def _save_table(path: Path, table: np.ndarray) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, partial = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
-        with os.fdopen(handle, "wb") as out:
-            np.save(out, table)
-        os.replace(partial, path)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                np.save(out, table)
+            os.replace(partial, path)
+        finally:
+            if os.path.exists(partial):  # a failed write leaves no 47 MB fragment behind
+                os.unlink(partial)
     except OSError as ex:
         logging.getLogger(__name__).warning(
             "could not cache the static embedding table in %s (%s); kept in memory", path, ex
