@@ -134,13 +134,13 @@ def test_scorer_option_is_checked() -> None:
         choose_scorer("/models/other.gguf", "torch", None)
     with pytest.raises(ModelError, match="needs -M scorer=llama"):
         choose_scorer("smollm2", "torch", "q4_1")
+    with pytest.raises(ModelError, match="needs -M scorer=llama"):
+        choose_scorer("smollm2", "torch", "bf16")
 
 
-@pytest.mark.slow
 def test_torch_scorer_agrees_with_llama_cpp(model: Model) -> None:
-    """``-M scorer=torch`` (bfloat16 torch passes) answers as llama.cpp does, within bf16 drift."""
+    """``-M scorer=torch`` (batched torch passes) answers as llama.cpp does, within bf16 drift."""
     pytest.importorskip("torch")
-    pytest.importorskip("gguf")
     import threading
 
     import torch
@@ -177,8 +177,33 @@ def test_torch_scorer_agrees_with_llama_cpp(model: Model) -> None:
         return asyncio.run(run())
 
     exact, fast = np.array(log_odds(model)), np.array(log_odds(torch_model))
-    assert np.abs(exact - fast).max() < 0.3  # measured: 0.07 mean, 0.24 max on 200 items
+    assert np.abs(exact - fast).max() < 0.3  # measured: 0.04 mean, 0.10 max on 96 items
     assert ((exact > 0) == (fast > 0)).all()
+    assert np.array_equal(fast, np.array(log_odds(torch_model)))  # again: the same bits
     # the torch workers run one thread each; the rest of the process keeps its threads
     assert torch.get_num_threads() == threads
-    assert any(t.name.startswith("alignlab-hf-") for t in threading.enumerate())
+    assert any(t.name.startswith("alignlab-torch-") for t in threading.enumerate())
+    # scoring alone never loaded llama.cpp's weights for this model: text came from its vocabulary
+    api = torch_model.api
+    assert api._engine is None and api._text is not None and api._text.vocab_only
+
+
+def test_template_head_is_the_prompt_before_the_last_message() -> None:
+    """The prefix a torch-scored prompt shares is fixed by its own messages, not its company."""
+    pytest.importorskip("torch")
+    api = get_model("alignlab/smollm2", scorer="torch").api
+    text = api.text_engine
+    system = {"role": "system", "content": "Answer briefly."}
+    for messages in (
+        [{"role": "user", "content": "I kept the wallet.\nIs this wrong?"}],
+        [system, {"role": "user", "content": "I returned the wallet."}],
+    ):
+        tokens = text.tokenize(text.render_chat(messages))
+        n = api.template_head(messages, tokens)
+        before = text.render_chat([*messages[:-1], {"role": "user", "content": ""}])
+        assert text.tokenize(before)[:n] == tokens[:n]
+        assert 0 < n < len(tokens) - 2
+        # the last message's text starts right after the head
+        rest = "".join(text.token_text(t) for t in tokens[n:])
+        assert rest.startswith(messages[-1]["content"])
+    assert api.template_head([], [1, 2, 3]) == 0

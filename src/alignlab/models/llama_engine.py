@@ -138,6 +138,8 @@ class LlamaEngine:
         score_max_seqs: kept for compatibility; prompts are scored one per decode.
         score_workers: scoring contexts working in parallel (default: one per
             thread, at most 4); the threads are shared out among them.
+        vocab_only: load the tokenizer and chat template only (no weights): text
+            work for another engine that scores; scoring and generation refuse.
     """
 
     def __init__(
@@ -150,6 +152,7 @@ class LlamaEngine:
         score_batch_tokens: int = 2048,
         score_max_seqs: int = 32,
         score_workers: int | None = None,
+        vocab_only: bool = False,
     ) -> None:
         from llama_cpp import Llama
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -167,6 +170,7 @@ class LlamaEngine:
                 n_threads_batch=self.n_threads,
                 seed=seed,
                 logits_all=False,
+                vocab_only=vocab_only,
                 verbose=False,
             )
         except (ValueError, RuntimeError) as ex:
@@ -183,6 +187,7 @@ class LlamaEngine:
             bos_token=self._token_text(self._llm.token_bos()),
         )
         self.n_vocab = self._llm.n_vocab()
+        self.vocab_only = vocab_only
         self.score_batch_tokens = score_batch_tokens
         self.score_max_seqs = score_max_seqs
         workers = score_workers or min(self.n_threads, 4)
@@ -201,9 +206,14 @@ class LlamaEngine:
 
     # -- contexts ------------------------------------------------------------
 
+    def _check_weights(self) -> None:
+        if self.vocab_only:
+            raise ModelError(f"{self.path}: loaded for its vocabulary only; it cannot evaluate")
+
     @property
     def llm(self) -> Any:
         """The llama-cpp-python ``Llama``, with its full ``n_ctx`` context."""
+        self._check_weights()
         self._ensure_generation_context()
         return self._llm
 
@@ -278,6 +288,7 @@ class LlamaEngine:
         """Create the scoring contexts and start their worker threads, once."""
         if self._workers:
             return
+        self._check_weights()
         with self._workers_lock:
             if self._workers:
                 return
@@ -459,18 +470,25 @@ def _top_logprobs(
     return [(t, float(logprobs[t])) for t in listed]
 
 
-_ENGINES: dict[tuple[str, int, int, int], LlamaEngine] = {}
+_ENGINES: dict[tuple[str, int, int, int, bool], LlamaEngine] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
 def get_engine(
-    path: Path, *, n_ctx: int = 4096, n_threads: int | None = None, seed: int = 0
+    path: Path,
+    *,
+    n_ctx: int = 4096,
+    n_threads: int | None = None,
+    seed: int = 0,
+    vocab_only: bool = False,
 ) -> LlamaEngine:
-    """One engine per (file, context, threads, seed) in this process: loading is not free."""
-    key = (str(Path(path).resolve()), n_ctx, n_threads or 0, seed)
+    """One engine per (file, context, threads, seed, vocab_only) in this process."""
+    key = (str(Path(path).resolve()), n_ctx, n_threads or 0, seed, vocab_only)
     with _ENGINES_LOCK:
         engine = _ENGINES.get(key)
         if engine is None:
-            engine = LlamaEngine(path, n_ctx=n_ctx, n_threads=n_threads, seed=seed)
+            engine = LlamaEngine(
+                path, n_ctx=n_ctx, n_threads=n_threads, seed=seed, vocab_only=vocab_only
+            )
             _ENGINES[key] = engine
         return engine

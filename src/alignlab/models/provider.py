@@ -10,22 +10,19 @@ it goes straight to the engine's scoring workers, which take requests from all
 samples as they arrive; the event loop never waits for a batch to fill or to
 finish.
 
-Which engine scores (``-M scorer=llama|torch``). ``llama`` (the default) scores
-in llama.cpp, exact to the bit whatever the batch company. ``torch`` (the
-bundled model only; needs the ``hf`` extra: torch, transformers, gguf) loads a
-bfloat16 Hugging Face copy of the bundled weights (converted once and cached,
-:func:`alignlab.train.convert.bundled_checkpoint`) and runs batched forward
-passes, one worker thread a core with one torch thread each; generation still
-runs in llama.cpp. Measured on 2 cores (``bench/README.md``, issue 9): oneDNN's
-bfloat16 products evaluate about 680 prompt tokens/s a core on batches of 32
-prompts, against about 420 for llama.cpp's BF16 kernel on one prompt a decode
-(llama.cpp re-reads every weight at each decode, about 20 ms a call here), so
-600 ETHICS items took 56 CPU s against 69. It is not the default because it
-costs memory and precision: torch and transformers add about 400 MB (a
-200-item run peaked at 1,035 MB against 538 MB), and torch keeps activations
-in bfloat16 between layers, which moves the bundled items' log-odds 0.07 nats
-on average (0.24 at most) from the exact float32 weights, against 0.017 for
-llama.cpp's BF16 (no answer changed on the 200 items measured).
+Which engine scores (``-M scorer=llama|torch``). ``llama`` scores in llama.cpp,
+one prompt per decode in single-threaded contexts. ``torch`` (the bundled model
+only; needs torch, from the ``hf`` extra) scores batches of prompts with
+:class:`alignlab.models.torch_engine.TorchScorer`, which reads the same BF16
+weights from the same GGUF file. Both give a prompt the same log-probs whatever
+the prompts scored before or beside it (tested bit for bit). Each prompt's
+chat template head (everything before the last message's text) is its shared
+prefix: evaluated once, reused by every prompt that starts with it.
+Generation always runs in llama.cpp, loaded on first use. Measured on 2 cores
+(``bench/README.md``, issue 9): about 50 ms of CPU an ETHICS item for torch
+against about 84 for llama.cpp, whose products stream every weight from memory
+again for each small block of a prompt's tokens; log-odds sit 0.035 nats on
+average from the exact float32 weights for torch, 0.025 for llama.cpp's BF16.
 """
 
 from __future__ import annotations
@@ -39,7 +36,7 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from alignlab.errors import ModelError
 from alignlab.models.bundled import BUNDLED_NAME, resolve_gguf
-from alignlab.models.llama_engine import LlamaEngine, default_threads, get_engine
+from alignlab.models.llama_engine import LlamaEngine, get_engine
 from alignlab.models.outputs import completion_output, score_output
 
 DEFAULT_TOP_LOGPROBS = 20
@@ -53,14 +50,11 @@ DEFAULT_MAX_TOKENS = 256
 _MODEL_INFO_LOOKUP_API_KEY = "__model_info_lookup__"
 
 SCORERS = ("llama", "torch")
-# Rows a forward pass of the torch scorer: 32 rows of about 37 new tokens evaluate 677
-# tokens/s on one thread here, 8 rows 586, 64 rows 700 (bench/README.md, issue 9).
-TORCH_SCORER_BATCH = 32
 
 
 def torch_scorer_available() -> bool:
-    """Whether the packages the torch scorer needs (the ``hf`` extra) are installed."""
-    return all(importlib.util.find_spec(m) is not None for m in ("torch", "transformers", "gguf"))
+    """Whether torch, all the torch scorer needs beyond alignlab itself, is installed."""
+    return importlib.util.find_spec("torch") is not None
 
 
 def choose_scorer(model_name: str, scorer: str, weights: str | None) -> str:
@@ -74,11 +68,12 @@ def choose_scorer(model_name: str, scorer: str, weights: str | None) -> str:
                 "hf/<checkpoint> (transformers) or leave the scorer to llama.cpp"
             )
         if weights is not None:
-            raise ModelError("-M weights=... selects llama.cpp weights; it needs -M scorer=llama")
-        if not torch_scorer_available():
             raise ModelError(
-                "-M scorer=torch needs torch, transformers and gguf: pip install 'alignlab[hf]'"
+                "-M weights=... picks llama.cpp's encoding and needs -M scorer=llama "
+                "(the torch scorer reads the BF16 one)"
             )
+        if not torch_scorer_available():
+            raise ModelError("-M scorer=torch needs torch: pip install 'alignlab[hf]'")
     return scorer
 
 
@@ -118,34 +113,29 @@ class LlamaCppInProcessAPI(ModelAPI):
         )
         self._engine: LlamaEngine | None = None
         self._torch: Any = None
+        self._text: LlamaEngine | None = None
+        self._heads: dict[tuple[Any, ...], list[int]] = {}
         if api_key != _MODEL_INFO_LOOKUP_API_KEY:
             if self.scorer == "torch":
-                self._torch = self._torch_engine()
+                self._torch = self._torch_scorer()
             else:
                 self._engine = get_engine(self._path, **self._engine_args)
 
-    def _torch_engine(self) -> Any:
-        """The torch scorer's engine: the bundled weights in bfloat16, one worker a core."""
-        from alignlab.models import hf_engine
-        from alignlab.train.convert import bundled_checkpoint
+    def _torch_scorer(self) -> Any:
+        """The torch scorer over the llama.cpp weights' GGUF file, one worker a core."""
+        from alignlab.models.torch_engine import get_scorer
 
-        workers = self._engine_args["n_threads"] or default_threads()
-        return hf_engine.get_engine(
-            str(bundled_checkpoint("bfloat16")),
-            dtype="bfloat16",
-            n_threads=1,
-            workers=workers,
-            batch_size=TORCH_SCORER_BATCH,
-            seed=self._engine_args["seed"],
-        )
+        return get_scorer(self._path, workers=self._engine_args["n_threads"])
 
     @property
-    def text_engine(self) -> Any:
-        """The engine whose tokenizer counts and splits text: the scorer's."""
+    def text_engine(self) -> LlamaEngine:
+        """The engine that renders and tokenizes: the model itself, or its vocabulary alone."""
+        if self._engine is not None:
+            return self._engine
         if self.scorer == "torch":
-            if self._torch is None:
-                self._torch = self._torch_engine()
-            return self._torch
+            if self._text is None:
+                self._text = get_engine(self._path, vocab_only=True, **self._engine_args)
+            return self._text
         return self.engine
 
     @property
@@ -154,6 +144,29 @@ class LlamaCppInProcessAPI(ModelAPI):
         if self._engine is None:
             self._engine = get_engine(self._path, **self._engine_args)
         return self._engine
+
+    def template_head(self, messages: list[dict[str, str]], tokens: list[int]) -> int:
+        """How many of ``tokens`` precede the last message's text: the chat template's head.
+
+        It depends on the conversation before the last message and on the last
+        message's role only, never on other prompts, so a prompt is always split
+        at the same place whatever its batch company.
+        """
+        if not messages:
+            return 0
+        last = messages[-1]
+        key = (tuple((m["role"], m["content"]) for m in messages[:-1]), last["role"])
+        head = self._heads.get(key)
+        if head is None:
+            engine = self.text_engine
+            empty = [*messages[:-1], {"role": last["role"], "content": ""}]
+            head = self._heads[key] = engine.tokenize(engine.render_chat(empty))
+        n = 0
+        for a, b in zip(head, tokens, strict=False):
+            if a != b:
+                break
+            n += 1
+        return n
 
     def max_connections(self) -> int:
         # Many samples may wait on one engine: scoring requests queue for its
@@ -178,16 +191,10 @@ class LlamaCppInProcessAPI(ModelAPI):
     ) -> ModelOutput:
         messages = [{"role": m.role, "content": m.text} for m in input]
         scoring = bool(config.logprobs and config.max_tokens == 1)
-        if scoring and self.scorer == "torch":
-            from alignlab.models.hf_provider import score_request
-
-            engine = self.text_engine
-            tokens = engine.tokenize(engine.render_chat(messages))
-            return await score_request(engine, self.model_name, tokens, config)
-        prompt = self.engine.render_chat(messages)
-        tokens = self.engine.tokenize(prompt)
+        text = self.text_engine
+        tokens = text.tokenize(text.render_chat(messages))
         if scoring:
-            return await self._score(tokens, config)
+            return await self._score(messages, tokens, config)
         max_tokens = config.max_tokens or DEFAULT_MAX_TOKENS
         completion = await asyncio.wrap_future(
             self.engine.submit_complete(
@@ -201,14 +208,22 @@ class LlamaCppInProcessAPI(ModelAPI):
         )
         return completion_output(self.model_name, completion)
 
-    async def _score(self, tokens: list[int], config: GenerateConfig) -> ModelOutput:
+    async def _score(
+        self, messages: list[dict[str, str]], tokens: list[int], config: GenerateConfig
+    ) -> ModelOutput:
+        text = self.text_engine
         top_k = max(config.top_logprobs or DEFAULT_TOP_LOGPROBS, 1)
         words = (config.extra_body or {}).get(CHOICES_FIELD) or []
-        extra = self.engine.first_tokens([str(w) for w in words]) if words else []
+        extra = text.first_tokens([str(w) for w in words]) if words else []
         # this request's top k, then its exact extra tokens
-        top = await asyncio.wrap_future(self.engine.submit_logprobs(tokens, top_k, extra))
+        if self._torch is not None and len(tokens) <= self._torch.max_tokens:
+            prefix = self.template_head(messages, tokens)
+            future = self._torch.submit_logprobs(tokens, top_k, extra, prefix)
+        else:
+            future = self.engine.submit_logprobs(tokens, top_k, extra)
+        top = await asyncio.wrap_future(future)
         best_token, best_logprob = top[0]
-        entries = [(self.engine.token_text(t), lp) for t, lp in top]
+        entries = [(text.token_text(t), lp) for t, lp in top]
         return score_output(
-            self.model_name, len(tokens), self.engine.token_text(best_token), best_logprob, entries
+            self.model_name, len(tokens), text.token_text(best_token), best_logprob, entries
         )
