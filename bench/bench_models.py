@@ -303,6 +303,7 @@ def main() -> None:
     parser.add_argument(
         "--skip-torch", action="store_true", help="leave out the -M scorer=torch row"
     )
+    parser.add_argument("--skip-quiet", action="store_true", help="leave out the --no-report row")
     parser.add_argument("--busy", type=float, default=0.25)
     parser.add_argument("--max-wait", type=float, default=5.0)
     parser.add_argument("--child", nargs="*")
@@ -330,11 +331,9 @@ def main() -> None:
             commands.append((label, extra, work / f"logs-{len(commands)}"))
 
         alignlab("alignlab eval (default command, report included)", [])
-        alignlab("alignlab eval --no-report --display none", quiet)
+        if not args.skip_quiet:
+            alignlab("alignlab eval --no-report --display none", quiet)
         if not args.skip_torch:
-            # the bfloat16 copy is made once per machine (about 30 s): not part of a run
-            warm = "from alignlab.train.convert import bundled_checkpoint as b; b('bfloat16')"
-            subprocess.run([py, "-c", warm], env=env, check=True)
             alignlab("alignlab eval -M scorer=torch (report included)", ["-M", "scorer=torch"])
         if not args.skip_hf:
             alignlab("alignlab eval --model hf/<same weights, f32>", ["--model", f"hf/{hf_dir}"])

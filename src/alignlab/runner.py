@@ -191,8 +191,15 @@ def _load_model(
     if "," in (base_url or ""):  # several endpoints of one model: spread samples over them
         return _load_pool(model, base_url or "", model_args)
     if model.startswith("alignlab/"):
+        from alignlab.models.provider import default_scorer
+
         weights = model_args.get("weights")
-        resolve_gguf(model.split("/", 1)[1], None if weights is None else str(weights))
+        name = model.split("/", 1)[1]
+        resolve_gguf(name, None if weights is None else str(weights))
+        # the engine that scores is part of what a log records about its model
+        model_args.setdefault(
+            "scorer", default_scorer(name, None if weights is None else str(weights))
+        )
     url = server_url(model, base_url)
     if url:
         check_server(url, fix=_server_fix(model, role))

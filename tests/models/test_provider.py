@@ -6,7 +6,7 @@ import asyncio
 
 import numpy as np
 import pytest
-from inspect_ai.model import GenerateConfig, Model, get_model
+from inspect_ai.model import ChatMessageUser, GenerateConfig, Model, get_model
 
 from alignlab.errors import ModelError
 from alignlab.models.bundled import bundled_model_path, resolve_gguf
@@ -23,7 +23,7 @@ def engine() -> LlamaEngine:
 
 @pytest.fixture(scope="module")
 def model() -> Model:
-    return get_model("alignlab/smollm2")
+    return get_model("alignlab/smollm2", scorer="llama")
 
 
 def _tokens(engine: LlamaEngine, text: str) -> list[int]:
@@ -123,6 +123,21 @@ def test_scores_do_not_depend_on_batch_company(engine: LlamaEngine) -> None:
     assert np.allclose([lp for _, lp in alone], [lp for _, lp in direct], atol=1e-3)
 
 
+def test_default_scorer_is_recorded_in_the_model_args() -> None:
+    """The bundled model scores in torch when torch is installed, and the log says so."""
+    from alignlab.models.provider import default_scorer, torch_scorer_available
+    from alignlab.runner import load_model
+
+    expected = "torch" if torch_scorer_available() else "llama"
+    assert default_scorer("smollm2", None) == expected
+    assert default_scorer("smollm2", "q4_1") == "llama"
+    assert default_scorer("/models/other.gguf", None) == "llama"
+    loaded = load_model("alignlab/smollm2", None, {})
+    assert loaded.model_args["scorer"] == expected
+    assert loaded.api.scorer == expected
+    assert load_model("alignlab/smollm2", None, {"scorer": "llama"}).api.scorer == "llama"
+
+
 def test_scorer_option_is_checked() -> None:
     from alignlab.models.provider import choose_scorer
 
@@ -183,9 +198,14 @@ def test_torch_scorer_agrees_with_llama_cpp(model: Model) -> None:
     # the torch workers run one thread each; the rest of the process keeps its threads
     assert torch.get_num_threads() == threads
     assert any(t.name.startswith("alignlab-torch-") for t in threading.enumerate())
-    # scoring alone never loaded llama.cpp's weights for this model: text came from its vocabulary
-    api = torch_model.api
-    assert api._engine is None and api._text is not None and api._text.vocab_only
+
+    # scoring alone never loads llama.cpp's weights: text comes from its vocabulary
+    from alignlab.models.provider import LlamaCppInProcessAPI
+
+    fresh = LlamaCppInProcessAPI("smollm2", scorer="torch")
+    out = asyncio.run(fresh.generate([ChatMessageUser(content=prompts[0])], [], "none", config))
+    assert out.choices[0].logprobs is not None
+    assert fresh._engine is None and fresh._text is not None and fresh._text.vocab_only
 
 
 def test_template_head_is_the_prompt_before_the_last_message() -> None:

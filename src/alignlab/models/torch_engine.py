@@ -67,8 +67,9 @@ _MIN_OWN = 2
 _PREFIX_CACHE = 8
 # Largest logits of a row recomputed exactly (see TorchScorer._log_softmax).
 _EXACT_HEAD = 256
-# Prompts a batch: 32 prompts of ~37 tokens reach about 680 tokens/s on one thread here.
-DEFAULT_MAX_ROWS = 32
+# Prompts a pass: 16 ETHICS prompts cost no more CPU an item than 32 (bench/README.md,
+# issue 9) and keep about 55 MB less in activations over two workers.
+DEFAULT_MAX_ROWS = 16
 # Longest prompt scored here; the provider scores longer ones in llama.cpp.
 DEFAULT_MAX_TOKENS = 2048
 
