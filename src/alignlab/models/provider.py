@@ -184,8 +184,11 @@ class LlamaCppInProcessAPI(ModelAPI):
 
     def max_connections(self) -> int:
         # Many samples may wait on one engine: scoring requests queue for its
-        # workers, generation requests are serialised by the engine's lock.
-        return 64
+        # workers, generation requests are serialised by the engine's lock. The
+        # torch scorer's workers take up to 16 prompts a pass each, so they are
+        # allowed a deeper queue, which keeps them busy while Inspect's thread
+        # writes the log.
+        return 256 if self.scorer == "torch" else 64
 
     def connection_key(self) -> str:
         return f"alignlab:{self._path}"
