@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from alignlab.errors import LogError
 from alignlab.report.logs import RunLog, choose, load_logs, register_view
 from alignlab.report.results import MetricResult
 from alignlab.store.runs import MetricRecord, RunRecord, register
@@ -176,10 +177,24 @@ def index_log_files(files: Iterable[str | Path], url: str | None = None) -> Inde
     """Index the runs of the given log files (the runner calls this after an eval set)."""
     from inspect_ai.log import read_eval_log
 
+    paths = [Path(str(name).removeprefix("file://")) for name in files]
+    # A log its folder reports on is taken from that folder's cached reading (load_logs), so
+    # the report written next shares this pass over its samples (2,000 ETHICS items: about
+    # 2.5 s of reading, once instead of twice).
+    shared: dict[Path, RunLog] = {}
+    for folder in {path.parent for path in paths}:
+        try:
+            runs = load_logs(folder).runs
+        except LogError:
+            continue
+        shared.update({run.path.resolve(): run for run in runs})
     candidates = []
     warnings = []
-    for name in files:
-        path = Path(str(name).removeprefix("file://"))
+    for path in paths:
+        known = shared.get(path.resolve())
+        if known is not None:
+            candidates.append(known)
+            continue
         try:
             candidates.append(RunLog(path, read_eval_log(str(path), header_only=True)))
         except Exception as ex:
