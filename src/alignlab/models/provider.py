@@ -23,10 +23,10 @@ prefix: evaluated once, reused by every prompt that starts with it.
 Generation always runs in llama.cpp, loaded on first use. Measured on 2 cores
 (``bench/README.md``, issue 9): about 50 ms of CPU an ETHICS item for torch
 against about 84 for llama.cpp, whose products stream every weight from memory
-again for each small block of a prompt's tokens (2,000 items: 96.5 s against
-145.7 s for the whole command); log-odds sit 0.035 nats on average from the
+again for each small block of a prompt's tokens (2,000 items: 84.5 s for the
+whole command against 145.7 s); log-odds sit 0.035 nats on average from the
 exact float32 weights for torch, 0.025 for llama.cpp's BF16, and 0.04 from each
-other (no answer changed on 2,000 items). torch costs memory: about 840 MB for
+other (no answer changed on 2,000 items). torch costs memory: about 810 MB for
 a 200-item run against 520 MB. The runner writes the scorer it used into the
 model's arguments, so every log says which engine scored it.
 """
