@@ -34,7 +34,6 @@ Generation is greedy unless a temperature above 0 is asked for: transformers'
 
 from __future__ import annotations
 
-import atexit
 import copy
 import math
 import queue
@@ -49,6 +48,7 @@ from typing import Any
 
 from alignlab.errors import ModelError
 from alignlab.models.outputs import Completion
+from alignlab.models.workers import start_workers
 
 # Rows a forward pass: on 2 cores, 200 ETHICS items took 36.4 s at 8, 34.1 s at 16, 27.6 s
 # at 32 (bench/bench_models.py, whole command, one run each).
@@ -284,20 +284,7 @@ class HFEngine:
             return
         with self._worker_lock:
             if not self._threads:
-                threads = [
-                    threading.Thread(target=self._work, name=f"alignlab-hf-{i}", daemon=True)
-                    for i in range(self.workers)
-                ]
-                for thread in threads:
-                    thread.start()
-                self._threads = threads
-                atexit.register(self._stop)
-
-    def _stop(self) -> None:
-        for _ in self._threads:
-            self._jobs.put(None)
-        for thread in self._threads:
-            thread.join(timeout=5)
+                self._threads = start_workers(self._work, self.workers, "alignlab-hf", self._jobs)
 
     def _work(self) -> None:
         if self.n_threads:

@@ -33,7 +33,6 @@ OpenMP threads than cores, their barriers stop spinning and sleep instead
 
 from __future__ import annotations
 
-import atexit
 import os
 import queue
 import threading
@@ -47,6 +46,7 @@ import numpy as np
 
 from alignlab.errors import ModelError
 from alignlab.models.outputs import Completion
+from alignlab.models.workers import start_workers
 
 # Size of the generation context until generation (or a prompt too long for the
 # scoring contexts) needs the full ``n_ctx``; llama-cpp-python's own batch size.
@@ -297,22 +297,9 @@ class LlamaEngine:
             self._scorers = [
                 _ScoreContext(self._llm, size, threads) for _ in range(self.score_workers)
             ]
-            workers = [
-                threading.Thread(
-                    target=self._work, args=(slot,), name=f"alignlab-score-{slot}", daemon=True
-                )
-                for slot in range(self.score_workers)
-            ]
-            for worker in workers:
-                worker.start()
-            self._workers = workers
-            atexit.register(self._stop_workers)
-
-    def _stop_workers(self) -> None:
-        for _ in self._workers:
-            self._jobs.put(None)
-        for worker in self._workers:
-            worker.join(timeout=5)
+            self._workers = start_workers(
+                self._work, self.score_workers, "alignlab-score", self._jobs
+            )
 
     def _work(self, slot: int) -> None:
         while True:

@@ -44,7 +44,6 @@ with BF16 weight matrices, next-token log-probs. Generation stays in llama.cpp.
 
 from __future__ import annotations
 
-import atexit
 import queue
 import threading
 import time
@@ -56,6 +55,7 @@ from typing import Any
 import numpy as np
 
 from alignlab.errors import ModelError
+from alignlab.models.workers import start_workers
 
 # A worker holding some requests gathers more until none has come for _GATHER_GAP_S,
 # or for _GATHER_MAX_S in all.
@@ -246,20 +246,7 @@ class TorchScorer:
         with self._lock:
             if self._threads:
                 return
-            threads = [
-                threading.Thread(target=self._work, name=f"alignlab-torch-{i}", daemon=True)
-                for i in range(self.workers)
-            ]
-            for thread in threads:
-                thread.start()
-            self._threads = threads
-            atexit.register(self._stop)
-
-    def _stop(self) -> None:
-        for _ in self._threads:
-            self._jobs.put(None)
-        for thread in self._threads:
-            thread.join(timeout=5)
+            self._threads = start_workers(self._work, self.workers, "alignlab-torch", self._jobs)
 
     def _work(self) -> None:
         self.torch.set_num_threads(1)
