@@ -194,12 +194,11 @@ def _load_model(
         from alignlab.models.provider import default_scorer
 
         weights = model_args.get("weights")
+        weights = None if weights is None else str(weights)
         name = model.split("/", 1)[1]
-        resolve_gguf(name, None if weights is None else str(weights))
+        resolve_gguf(name, weights)
         # the engine that scores is part of what a log records about its model
-        model_args.setdefault(
-            "scorer", default_scorer(name, None if weights is None else str(weights))
-        )
+        model_args.setdefault("scorer", default_scorer(name, weights))
     url = server_url(model, base_url)
     if url:
         check_server(url, fix=_server_fix(model, role))

@@ -227,3 +227,9 @@ def test_template_head_is_the_prompt_before_the_last_message() -> None:
         rest = "".join(text.token_text(t) for t in tokens[n:])
         assert rest.startswith(messages[-1]["content"])
     assert api.template_head([], [1, 2, 3]) == 0
+    # one head per earlier conversation, the most recent 256 kept
+    for i in range(300):
+        turns = [{"role": "user", "content": f"Question {i}"}, {"role": "user", "content": "x"}]
+        api.template_head(turns, text.tokenize(text.render_chat(turns)))
+    assert len(api._heads) == 256
+    assert (((("user", "Question 299"),), "user")) in api._heads

@@ -56,6 +56,8 @@ DEFAULT_MAX_TOKENS = 256
 _MODEL_INFO_LOOKUP_API_KEY = "__model_info_lookup__"
 
 SCORERS = ("llama", "torch")
+# Chat template heads (see LlamaCppInProcessAPI.template_head) a provider keeps.
+_HEADS_KEPT = 256
 
 
 def torch_scorer_available() -> bool:
@@ -170,11 +172,16 @@ class LlamaCppInProcessAPI(ModelAPI):
             return 0
         last = messages[-1]
         key = (tuple((m["role"], m["content"]) for m in messages[:-1]), last["role"])
-        head = self._heads.get(key)
+        head = self._heads.pop(key, None)
         if head is None:
             engine = self.text_engine
             empty = [*messages[:-1], {"role": last["role"], "content": ""}]
-            head = self._heads[key] = engine.tokenize(engine.render_chat(empty))
+            head = engine.tokenize(engine.render_chat(empty))
+            # conversations that differ before their last message (a generated reasoning
+            # turn) would each add an entry: keep the most recent ones
+            while len(self._heads) >= _HEADS_KEPT:
+                self._heads.pop(next(iter(self._heads)))
+        self._heads[key] = head  # most recent last
         n = 0
         for a, b in zip(head, tokens, strict=False):
             if a != b:

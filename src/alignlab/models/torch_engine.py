@@ -74,13 +74,6 @@ DEFAULT_MAX_ROWS = 16
 DEFAULT_MAX_TOKENS = 2048
 
 
-def available() -> bool:
-    """Whether torch (the one package this engine needs beyond alignlab's own) is installed."""
-    import importlib.util
-
-    return importlib.util.find_spec("torch") is not None
-
-
 @dataclass(frozen=True)
 class _Job:
     tokens: list[int]
@@ -220,8 +213,7 @@ class TorchScorer:
             )
         self._start()
         future: Future[list[tuple[int, float]]] = Future()
-        cut = _cut(len(tokens), prefix)
-        self._jobs.put(_Job(list(tokens), cut, top_k, list(extra or []), future))
+        self._jobs.put(_Job(list(tokens), prefix, top_k, list(extra or []), future))
         return future
 
     def next_token_logprobs(
@@ -340,7 +332,10 @@ class TorchScorer:
         prefix_kv: list[list[tuple[Any, Any]] | None],
         keep_kv: list[tuple[Any, Any]] | None = None,
     ) -> Any:
-        """Float32 logits at each row's last position; row ``i`` continues ``starts[i]`` tokens."""
+        """The final (normed) hidden state at each row's last position, ``[rows, n_embd]``.
+
+        Row ``i`` continues ``starts[i]`` tokens whose keys and values are ``prefix_kv[i]``.
+        """
         torch = self.torch
         s = self.shape
         lens = [len(r) for r in rows]
@@ -351,17 +346,19 @@ class TorchScorer:
         rot = self._rot[pos]
         hd, nq, nkv = s.head_dim, s.n_head * s.head_dim, s.n_head_kv * s.head_dim
         group = s.n_head // s.n_head_kv
-        # additive causal masks, one per row: query j of row i sees keys 0 .. starts[i] + j
-        masks = []
-        for a, k in zip(starts, lens, strict=True):
-            allowed = torch.ones(k, a + k, dtype=torch.bool).tril(diagonal=a)
-            mask = torch.zeros(k, a + k).masked_fill_(~allowed, float("-inf"))
-            masks.append(mask.repeat(group, 1)[None].expand(s.n_head_kv, -1, -1).contiguous())
         scale = hd**-0.5
         # rows of the same prefix and length share their attention products
         groups: dict[tuple[int, int, int], list[int]] = {}
         for i, (a, k) in enumerate(zip(starts, lens, strict=True)):
             groups.setdefault((id(prefix_kv[i]), a, k), []).append(i)
+        # one additive causal mask per group, for all its rows and heads: query j of a row
+        # that continues a prefix of a tokens sees keys 0 .. a + j
+        masks = {}
+        for key, members in groups.items():
+            _, a, k = key
+            allowed = torch.ones(k, a + k, dtype=torch.bool).tril(diagonal=a)
+            mask = torch.zeros(k, a + k).masked_fill_(~allowed, float("-inf"))
+            masks[key] = mask.repeat(len(members) * s.n_head_kv, group, 1)
         bf16 = torch.bfloat16
         x = self.embed[ids].float()
         for index, layer in enumerate(self.layers):
@@ -373,7 +370,8 @@ class TorchScorer:
             if keep_kv is not None:
                 keep_kv.append((k, v))
             att = torch.empty(total, s.n_head, hd)
-            for (_, a0, n), members in groups.items():
+            for key, members in groups.items():
+                _, a0, n = key
                 known = prefix_kv[members[0]]
                 spans = [(bounds[i], bounds[i + 1]) for i in members]
                 qg = torch.stack([q[:, a:b] for a, b in spans])  # [rows, heads, n, hd]
@@ -387,10 +385,7 @@ class TorchScorer:
                 # grouped-query attention: each key-value head with its group of query heads
                 qg = qg.reshape(-1, group * n, hd)
                 kg, vg = kg.reshape(-1, a0 + n, hd), vg.reshape(-1, a0 + n, hd)
-                mask = masks[members[0]]
-                scores = torch.baddbmm(
-                    mask.repeat(len(members), 1, 1), qg, kg.transpose(1, 2), alpha=scale
-                )
+                scores = torch.baddbmm(masks[key], qg, kg.transpose(1, 2), alpha=scale)
                 out = torch.bmm(torch.softmax(scores, dim=-1), vg)
                 out = out.view(len(members), s.n_head, n, hd).transpose(1, 2)
                 for j, (a, b) in enumerate(spans):
@@ -407,7 +402,7 @@ class TorchScorer:
         All logits come from one bfloat16 product (row-exact, but its outputs are
         rounded to bfloat16: about 0.06 at the magnitudes seen). The logits that
         are read, the ``_EXACT_HEAD`` largest and each row's ``extra`` tokens, are
-        recomputed with float64 sums of float32 products, row by row; they dominate
+        recomputed in float64, row by row; they dominate
         the normaliser too. A float32 product over the whole vocabulary would be
         exact enough but not row-exact (MKL's sgemm sums a row differently with
         the number of rows).
