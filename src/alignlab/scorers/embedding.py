@@ -207,19 +207,14 @@ def _static_parts() -> tuple[np.ndarray, np.ndarray, Any]:
 
 def _save_table(path: Path, table: np.ndarray) -> None:
     import logging
-    import os
-    import tempfile
+
+    from alignlab._files import replaced_atomically
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                np.save(out, table)
-            os.replace(partial, path)
-        finally:
-            if os.path.exists(partial):  # a failed write leaves no 47 MB fragment behind
-                os.unlink(partial)
+        # a failed write leaves no 47 MB fragment behind
+        with replaced_atomically(path) as partial, open(partial, "wb") as out:
+            np.save(out, table)
     except OSError as ex:
         logging.getLogger(__name__).warning(
             "could not cache the static embedding table in %s (%s); kept in memory", path, ex
