@@ -290,24 +290,6 @@ class _CFunctions:
         "free_output": "regoFreeOutput",
     }
 
-    # the bound functions (set in __init__ from NAMES)
-    str: Any
-    int: Any
-    float: Any
-    bool: Any
-    null: Any
-    item: Any
-    object: Any
-    array: Any
-    set: Any
-    new_input: Any
-    set_input: Any
-    output_ok: Any
-    output_size: Any
-    output_json: Any
-    free_output: Any
-    query: Any
-
     def __init__(self, lib: Any) -> None:
         import ctypes
 
@@ -318,6 +300,10 @@ class _CFunctions:
             function.argtypes, function.restype = released.argtypes, released.restype
             setattr(self, attribute, function)
         self.query = lib.regoBundleQueryEntrypoint  # releases the GIL
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for a name __init__ did not bind: the bound ones are NAMES' keys
+        raise AttributeError(f"rego-cpp function '{name}' is not bound (see NAMES)")
 
 
 _C: _CFunctions | None = None
