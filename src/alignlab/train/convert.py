@@ -33,25 +33,20 @@ SOURCE_FILE = "alignlab_source.json"
 GGUF_TYPES = ("f32", "f16", "q8_0")
 
 
-def bundled_checkpoint(dtype: str = "float32") -> Path:
-    """The bundled SmolLM2 as a Hugging Face checkpoint, converted on first use and cached.
+def bundled_checkpoint() -> Path:
+    """The bundled SmolLM2 as a float32 Hugging Face checkpoint, converted on first use and cached.
 
-    ``float32`` holds the shipped Q4_1 weights exactly (training starts from it);
-    ``bfloat16`` is what the bundled model's torch scorer loads
-    (:mod:`alignlab.models.provider`): half the memory and load time.
+    It holds the shipped Q4_1 weights exactly; training starts from it.
     """
     from alignlab.models.bundled import BUNDLED_NAME, bundled_model_path
 
-    if dtype not in ("float32", "bfloat16"):
-        raise ModelError(f"bundled_checkpoint: dtype must be float32 or bfloat16, not {dtype!r}")
     gguf = bundled_model_path()
-    suffix = "" if dtype == "float32" else "-bf16"
-    target = cache_dir() / "models" / f"{BUNDLED_NAME}-hf{suffix}"
+    target = cache_dir() / "models" / f"{BUNDLED_NAME}-hf"
     source = read_source(target) if (target / "config.json").is_file() else None
     stat = gguf.stat()
     if source and source.get("gguf_size") == stat.st_size:
         return target
-    return gguf_to_hf(gguf, target, dtype)
+    return gguf_to_hf(gguf, target)
 
 
 def gguf_to_hf(gguf: Path, target: Path, dtype: str = "float32") -> Path:
