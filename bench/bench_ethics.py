@@ -15,6 +15,7 @@ Child modes (``--child ...``) are internal: they run one measured workload.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -160,10 +161,12 @@ def measure(cmd: list[str], env: dict[str, str], settings: argparse.Namespace) -
     busy0, _ = cpu_times()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    tree = TreeMemory(proc.pid)
     # Read the pipes first (the child may fill them), then reap it with wait4 for its rusage.
     out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
+    tree_mb = tree.stop()
     proc.returncode = os.waitstatus_to_exitcode(status)
     busy1, _ = cpu_times()
     ticks = os.sysconf("SC_CLK_TCK")
@@ -177,7 +180,55 @@ def measure(cmd: list[str], env: dict[str, str], settings: argparse.Namespace) -
     if proc.returncode != 0:
         sys.stderr.write(err.decode(errors="replace")[-4000:])
         raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode}")
-    return Run(wall, usage.ru_maxrss / 1024, child_cpu, others, proc.returncode, output)
+    # wait4's peak is the largest single process; a command with a process of its own
+    # (alignlab's torch scorer) is charged the sum over its processes, sampled
+    return Run(
+        wall, max(usage.ru_maxrss / 1024, tree_mb), child_cpu, others, proc.returncode, output
+    )
+
+
+class TreeMemory:
+    """The peak of the summed RSS of a process and its descendants, sampled every 0.1 s.
+
+    ``os.wait4`` reports the largest process's peak, not the sum: a command that
+    scores in a child process would look smaller than it is. Without psutil
+    (a dev dependency) this measures nothing and ``stop`` returns 0.
+    """
+
+    def __init__(self, pid: int, every: float = 0.1) -> None:
+        import threading
+
+        self.peak = 0
+        self._done = threading.Event()
+        try:
+            import psutil
+        except ImportError:
+            self._thread = None
+            return
+        self._root = psutil.Process(pid)
+        self._psutil = psutil
+        self._thread = threading.Thread(target=self._sample, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _sample(self, every: float) -> None:
+        while not self._done.is_set():
+            try:
+                procs = [self._root, *self._root.children(recursive=True)]
+                total = 0
+                for proc in procs:
+                    with contextlib.suppress(self._psutil.Error):
+                        total += proc.memory_info().rss
+                self.peak = max(self.peak, total)
+            except self._psutil.Error:
+                return
+            self._done.wait(every)
+
+    def stop(self) -> float:
+        """Stop sampling; the peak in MB."""
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+        return self.peak / 2**20
 
 
 def child_env() -> dict[str, str]:

@@ -197,7 +197,8 @@ def test_torch_scorer_agrees_with_llama_cpp(model: Model) -> None:
     assert np.array_equal(fast, np.array(log_odds(torch_model)))  # again: the same bits
     # the torch workers run one thread each; the rest of the process keeps its threads
     assert torch.get_num_threads() == threads
-    assert any(t.name.startswith("alignlab-torch-") for t in threading.enumerate())
+    # scored in a process of its own: this process runs only the pipe's threads
+    assert any(t.name.startswith("alignlab-scorer-") for t in threading.enumerate())
 
     # scoring alone never loads llama.cpp's weights: text comes from its vocabulary
     from alignlab.models.provider import LlamaCppInProcessAPI

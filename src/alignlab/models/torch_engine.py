@@ -135,27 +135,8 @@ class TorchScorer:
             ) from None
         self.path = Path(path)
         self.torch = torch
-        fields, tensors = read_gguf_header(self.path)
-
-        def field(key: str) -> Any:
-            if key not in fields:
-                raise ModelError(f"{self.path}: GGUF field '{key}' is missing")
-            return fields[key]
-
-        arch = field("general.architecture")
-        if arch != "llama":
-            raise ModelError(f"{self.path}: the torch scorer runs llama models, not '{arch}'")
-        n_embd = int(field("llama.embedding_length"))
-        n_head = int(field("llama.attention.head_count"))
-        self.shape = Shape(
-            n_layer=int(field("llama.block_count")),
-            n_embd=n_embd,
-            n_head=n_head,
-            n_head_kv=int(field("llama.attention.head_count_kv")),
-            head_dim=n_embd // n_head,
-            eps=float(field("llama.attention.layer_norm_rms_epsilon")),
-            rope_base=float(field("llama.rope.freq_base")),
-        )
+        self.shape, tensors = _checked(self.path)
+        shape = self.shape
         with open(self.path, "rb") as f:
             loader = _Loader(self.path, f, tensors, torch)
             self.embed = loader.matrices(["token_embd.weight"])
@@ -171,7 +152,7 @@ class TorchScorer:
                     gate_up=loader.matrices([f"blk.{i}.ffn_gate.weight", f"blk.{i}.ffn_up.weight"]),
                     down=loader.matrices([f"blk.{i}.ffn_down.weight"]),
                 )
-                for i in range(self.shape.n_layer)
+                for i in range(shape.n_layer)
             ]
             self.out_norm = loader.vector("output_norm.weight")
         self.n_vocab = int(self.output.shape[0])
@@ -530,6 +511,72 @@ def _parse_header(
     return fields, tensors
 
 
+def _shape(path: Path, fields: dict[str, Any]) -> Shape:
+    def field(key: str) -> Any:
+        if key not in fields:
+            raise ModelError(f"{path}: GGUF field '{key}' is missing")
+        return fields[key]
+
+    arch = field("general.architecture")
+    if arch != "llama":
+        raise ModelError(f"{path}: the torch scorer runs llama models, not '{arch}'")
+    n_embd = int(field("llama.embedding_length"))
+    n_head = int(field("llama.attention.head_count"))
+    return Shape(
+        n_layer=int(field("llama.block_count")),
+        n_embd=n_embd,
+        n_head=n_head,
+        n_head_kv=int(field("llama.attention.head_count_kv")),
+        head_dim=n_embd // n_head,
+        eps=float(field("llama.attention.layer_norm_rms_epsilon")),
+        rope_base=float(field("llama.rope.freq_base")),
+    )
+
+
+def check_scorer_file(path: Path) -> Shape:
+    """Whether the torch scorer can read ``path``, from its header alone (no torch, milliseconds).
+
+    Checks the architecture and dimensions, and that every tensor the scorer
+    reads is there, of its type (BF16 weight matrices, F32 norms) and inside
+    the file. Returns the model's dimensions.
+
+    Raises:
+        ModelError: one line naming the file and what is wrong with it.
+    """
+    return _checked(Path(path))[0]
+
+
+def _checked(path: Path) -> tuple[Shape, dict[str, TensorInfo]]:
+    fields, tensors = read_gguf_header(path)
+    shape = _shape(path, fields)
+    matrices = ["token_embd.weight", "output.weight"]
+    vectors = ["output_norm.weight"]
+    for i in range(shape.n_layer):
+        matrices += [
+            f"blk.{i}.{n}.weight"
+            for n in ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down")
+        ]
+        vectors += [f"blk.{i}.attn_norm.weight", f"blk.{i}.ffn_norm.weight"]
+    size = path.stat().st_size
+    for name in matrices + vectors:
+        t = tensors.get(name)
+        if t is None:
+            if name == "output.weight":  # tied to the embedding
+                continue
+            raise ModelError(f"{path}: tensor '{name}' is missing")
+        kind = _GGML_NAMES.get(t.type, f"type {t.type}")
+        if name in vectors and t.type != _GGML_F32:
+            raise ModelError(f"{path}: tensor '{name}' is {kind}, not F32")
+        if name in matrices and (t.type != _GGML_BF16 or len(t.shape) != 2):
+            raise ModelError(
+                f"{path}: tensor '{name}' is {kind}; the torch scorer reads BF16 weight matrices"
+            )
+        width = 4 if t.type == _GGML_F32 else 2
+        if t.offset + width * int(np.prod(t.shape)) > size:
+            raise ModelError(f"{path}: tensor '{name}' is cut short")
+    return shape, tensors
+
+
 class _Loader:
     """Reads a GGUF file's tensors into torch tensors (plain reads: no second copy mapped)."""
 
@@ -552,13 +599,6 @@ class _Loader:
         """BF16 matrices stacked by rows into one ``[out rows, in]`` bfloat16 tensor."""
         torch = self.torch
         found = [self._tensor(n) for n in names]
-        for t in found:
-            if t.type != _GGML_BF16 or len(t.shape) != 2:
-                kind = _GGML_NAMES.get(t.type, f"type {t.type}")
-                raise ModelError(
-                    f"{self.path}: tensor '{t.name}' is {kind}; "
-                    "the torch scorer reads BF16 weight matrices"
-                )
         width = found[0].shape[0]
         if any(t.shape[0] != width for t in found):
             raise ModelError(f"{self.path}: tensors {names} differ in width")
@@ -573,9 +613,6 @@ class _Loader:
 
     def vector(self, name: str) -> Any:
         t = self._tensor(name)
-        if t.type != _GGML_F32:
-            kind = _GGML_NAMES.get(t.type, f"type {t.type}")
-            raise ModelError(f"{self.path}: tensor '{name}' is {kind}, not F32")
         out = np.empty(int(np.prod(t.shape)), dtype=np.float32)
         self._read(t, out)
         return self.torch.from_numpy(out)
