@@ -341,41 +341,78 @@ class TorchScorer:
             mask = torch.zeros(k, a + k).masked_fill_(~allowed, float("-inf"))
             masks[key] = mask.repeat(len(members) * s.n_head_kv, group, 1)
         bf16 = torch.bfloat16
+        ends = torch.tensor(bounds[1:], dtype=torch.long) - 1
         x = self.embed[ids].float()
+        last = len(self.layers) - 1
         for index, layer in enumerate(self.layers):
-            qkv = _mm(_rms(x, layer.attn_norm, s.eps), layer.qkv)
-            q = _rope(qkv[:, :nq].reshape(total, s.n_head, hd), rot).transpose(0, 1)
-            k = _rope(qkv[:, nq : nq + nkv].reshape(total, s.n_head_kv, hd), rot)
-            v = qkv[:, nq + nkv :].reshape(total, s.n_head_kv, hd)
-            k, v = k.transpose(0, 1), v.transpose(0, 1)  # [heads, tokens, head_dim]
-            if keep_kv is not None:
-                keep_kv.append((k, v))
-            att = torch.empty(total, s.n_head, hd)
-            for key, members in groups.items():
-                _, a0, n = key
-                known = prefix_kv[members[0]]
-                spans = [(bounds[i], bounds[i + 1]) for i in members]
-                qg = torch.stack([q[:, a:b] for a, b in spans])  # [rows, heads, n, hd]
-                kg = torch.stack([k[:, a:b] for a, b in spans])
-                vg = torch.stack([v[:, a:b] for a, b in spans])
-                if known is not None:
-                    pk, pv = known[index]
-                    m = len(members)
-                    kg = torch.cat([pk.expand(m, -1, -1, -1), kg], dim=2)
-                    vg = torch.cat([pv.expand(m, -1, -1, -1), vg], dim=2)
-                # grouped-query attention: each key-value head with its group of query heads
-                qg = qg.reshape(-1, group * n, hd)
-                kg, vg = kg.reshape(-1, a0 + n, hd), vg.reshape(-1, a0 + n, hd)
-                scores = torch.baddbmm(masks[key], qg, kg.transpose(1, 2), alpha=scale)
-                out = torch.bmm(torch.softmax(scores, dim=-1), vg)
-                out = out.view(len(members), s.n_head, n, hd).transpose(1, 2)
-                for j, (a, b) in enumerate(spans):
-                    att[a:b] = out[j]
-            x += _mm(att.view(total, nq), layer.attn_out)
+            h = _rms(x, layer.attn_norm, s.eps)
+            if index == last and keep_kv is None:
+                # Only each row's last position is read: the last layer needs every
+                # token's keys and values, and its queries, attention output and MLP at
+                # the last positions alone (about 3% of the products).
+                kv = _mm(h, layer.qkv[nq:])
+                q = _rope(_mm(h[ends], layer.qkv[:nq]).reshape(-1, s.n_head, hd), rot[ends])
+                k = _rope(kv[:, :nkv].reshape(total, s.n_head_kv, hd), rot).transpose(0, 1)
+                v = kv[:, nkv:].reshape(total, s.n_head_kv, hd).transpose(0, 1)
+                att = torch.empty(len(rows), s.n_head, hd)
+                for key, members in groups.items():
+                    _, a0, n = key
+                    kg, vg = self._keys(k, v, prefix_kv[members[0]], index, members, bounds)
+                    qg = q[members].reshape(-1, group, hd)  # [rows x kv heads, group, hd]
+                    kg, vg = kg.reshape(-1, a0 + n, hd), vg.reshape(-1, a0 + n, hd)
+                    scores = torch.bmm(qg, kg.transpose(1, 2)).mul_(scale)
+                    out = torch.bmm(torch.softmax(scores, dim=-1), vg)
+                    att[members] = out.view(len(members), s.n_head, hd)
+                x = x[ends] + _mm(att.view(len(rows), nq), layer.attn_out)
+            else:
+                qkv = _mm(h, layer.qkv)
+                q = _rope(qkv[:, :nq].reshape(total, s.n_head, hd), rot).transpose(0, 1)
+                k = _rope(qkv[:, nq : nq + nkv].reshape(total, s.n_head_kv, hd), rot)
+                v = qkv[:, nq + nkv :].reshape(total, s.n_head_kv, hd)
+                k, v = k.transpose(0, 1), v.transpose(0, 1)  # [heads, tokens, head_dim]
+                if keep_kv is not None:
+                    keep_kv.append((k, v))
+                att = torch.empty(total, s.n_head, hd)
+                for key, members in groups.items():
+                    _, a0, n = key
+                    spans = [(bounds[i], bounds[i + 1]) for i in members]
+                    kg, vg = self._keys(k, v, prefix_kv[members[0]], index, members, bounds)
+                    qg = torch.stack([q[:, a:b] for a, b in spans])  # [rows, heads, n, hd]
+                    # grouped-query attention: each key-value head with its query heads
+                    qg = qg.reshape(-1, group * n, hd)
+                    kg, vg = kg.reshape(-1, a0 + n, hd), vg.reshape(-1, a0 + n, hd)
+                    scores = torch.baddbmm(masks[key], qg, kg.transpose(1, 2), alpha=scale)
+                    out = torch.bmm(torch.softmax(scores, dim=-1), vg)
+                    out = out.view(len(members), s.n_head, n, hd).transpose(1, 2)
+                    for j, (a, b) in enumerate(spans):
+                        att[a:b] = out[j]
+                x += _mm(att.view(total, nq), layer.attn_out)
             gate, up = _mm(_rms(x, layer.ffn_norm, s.eps), layer.gate_up).chunk(2, dim=-1)
             x += _mm(torch.nn.functional.silu(gate).mul_(up).to(bf16), layer.down)
-        ends = torch.tensor(bounds[1:], dtype=torch.long) - 1
-        return _rms(x[ends], self.out_norm, s.eps)
+        if keep_kv is not None:
+            return None
+        return _rms(x, self.out_norm, s.eps)
+
+    def _keys(
+        self,
+        k: Any,
+        v: Any,
+        known: list[tuple[Any, Any]] | None,
+        index: int,
+        members: list[int],
+        bounds: list[int],
+    ) -> tuple[Any, Any]:
+        """The keys and values the rows ``members`` attend to in layer ``index``:
+        their prefix's, then their own, ``[rows, kv heads, keys, head_dim]``."""
+        torch = self.torch
+        kg = torch.stack([k[:, bounds[i] : bounds[i + 1]] for i in members])
+        vg = torch.stack([v[:, bounds[i] : bounds[i + 1]] for i in members])
+        if known is not None:
+            pk, pv = known[index]
+            m = len(members)
+            kg = torch.cat([pk.expand(m, -1, -1, -1), kg], dim=2)
+            vg = torch.cat([pv.expand(m, -1, -1, -1), vg], dim=2)
+        return kg, vg
 
     def _log_softmax(self, h: Any, extra: list[list[int]]) -> Any:
         """Next-token log-softmax rows from final hidden states ``h`` (``[rows, n_embd]``).
