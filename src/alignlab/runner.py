@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import socket
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -464,6 +465,11 @@ def run_eval(
             )
     except PrerequisiteError as ex:
         raise AlignlabError(plain_message(ex)) from None
+    finally:
+        # nothing scores after the set: the torch scorer's process exits while the
+        # index and the report are written (a later eval starts a new one)
+        if "alignlab.models.torch_process" in sys.modules:
+            sys.modules["alignlab.models.torch_process"].close_scorer_processes()
     _index([log.location for log in logs], warn or _warn)
     return EvalOutcome(
         success=success,

@@ -195,6 +195,10 @@ def test_torch_scorer_agrees_with_llama_cpp(model: Model) -> None:
     assert np.abs(exact - fast).max() < 0.3  # measured: 0.04 mean, 0.10 max on 96 items
     assert ((exact > 0) == (fast > 0)).all()
     assert np.array_equal(fast, np.array(log_odds(torch_model)))  # again: the same bits
+    from alignlab.models.torch_process import close_scorer_processes
+
+    close_scorer_processes()  # as the runner does when an eval set ends
+    assert np.array_equal(fast, np.array(log_odds(torch_model)))  # a new process, same bits
     # the torch workers run one thread each; the rest of the process keeps its threads
     assert torch.get_num_threads() == threads
     # scored in a process of its own: this process runs only the pipe's threads

@@ -167,3 +167,23 @@ def test_a_cut_message_reads_as_the_end() -> None:
     assert _receive(io.BytesIO(_HEADER.pack(len(data)) + data[:-1])) is None
     assert _receive(io.BytesIO(b"\x01")) is None
     assert _receive(io.BytesIO(_HEADER.pack(len(data)) + data)) == [1, 2, 3]
+
+
+def test_closing_all_lets_the_next_request_start_a_new_process(
+    path: Path, prompts: list[list[int]]
+) -> None:
+    from alignlab.models.torch_process import close_scorer_processes
+
+    first = get_scorer_process(path, workers=2)
+    assert first.next_token_logprobs(prompts[:1], 3)
+    close_scorer_processes()  # without waiting
+    assert first.closed and first.stopped is not None
+    assert first._proc.wait(timeout=30) == 0  # answered everything, then exited
+    second = get_scorer_process(path, workers=2)
+    assert second is not first and not second.closed
+    assert second.next_token_logprobs(prompts[:1], 3) == first_rows(path, prompts)
+    second.close()
+
+
+def first_rows(path: Path, prompts: list[list[int]]) -> list[list[tuple[int, float]]]:
+    return get_scorer(path, workers=1).next_token_logprobs(prompts[:1], 3)

@@ -17,21 +17,22 @@ contexts. ``torch`` (the bundled model only; needs torch, from the ``hf`` or
 ``dev`` extras) scores batches of prompts with
 :class:`alignlab.models.torch_engine.TorchScorer`, which reads the same BF16
 weights from the same GGUF file, in a process of its own
-(:class:`alignlab.models.torch_process.ScorerProcess`: in this process its
-workers waited on Inspect's thread for the interpreter lock, and the two cores
-ran at 1.71 on average over 2,000 items; with the scorer apart, 1.88). Both give a prompt the same log-probs whatever
-the prompts scored before or beside it (tested bit for bit). Each prompt's
-chat template head (everything before the last message's text) is its shared
-prefix: evaluated once, reused by every prompt that starts with it.
-Generation always runs in llama.cpp, loaded on first use. Measured on 2 cores
-(``bench/README.md``, issue 9): about 50 ms of CPU an ETHICS item for torch
-against about 84 for llama.cpp, whose products stream every weight from memory
-again for each small block of a prompt's tokens (2,000 items: 84.5 s for the
-whole command against 145.7 s); log-odds sit 0.035 nats on average from the
-exact float32 weights for torch, 0.025 for llama.cpp's BF16, and 0.04 from each
-other (no answer changed on 2,000 items). torch costs memory: about 810 MB for
-a 200-item run against 520 MB. The runner writes the scorer it used into the
-model's arguments, so every log says which engine scored it.
+(:class:`alignlab.models.torch_process.ScorerProcess`): in this process its
+workers waited on Inspect's thread for the interpreter lock, and over 2,000
+items the two cores ran at 1.71 on average; apart, at about 1.9. Both engines
+give a prompt the same log-probs whatever the prompts scored before or beside
+it (tested bit for bit). Each prompt's chat template head (everything before
+the last message's text) is its shared prefix: evaluated once, reused by every
+prompt that starts with it. Generation always runs in llama.cpp, loaded on
+first use. Measured on 2 cores (``bench/README.md``, issue 9): about 50 ms of
+CPU an ETHICS item for torch against about 84 for llama.cpp, whose products
+stream every weight from memory again for each small block of a prompt's
+tokens (2,000 items: about 74 s for the whole command against 145.7 s); log-odds
+sit 0.03 nats on average from the exact float32 weights for torch, 0.025 for
+llama.cpp's BF16, and 0.04 from each other (no answer changed on 2,000 items).
+torch costs memory: about 840 MB for a 200-item run (both processes) against
+520 MB. The runner writes the scorer it used into the model's arguments, so
+every log says which engine scored it.
 """
 
 from __future__ import annotations
@@ -244,6 +245,8 @@ class LlamaCppInProcessAPI(ModelAPI):
         words = (config.extra_body or {}).get(CHOICES_FIELD) or []
         extra = text.first_tokens([str(w) for w in words]) if words else []
         # this request's top k, then its exact extra tokens
+        if self._torch is not None and self._torch.closed:
+            self._torch = self._torch_scorer()  # closed when an earlier eval set ended
         if self._torch is not None and len(tokens) <= self._torch.max_tokens:
             prefix = self.template_head(messages, tokens)
             future = self._torch.submit_logprobs(tokens, top_k, extra, prefix)

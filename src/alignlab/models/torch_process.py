@@ -95,6 +95,7 @@ class ScorerProcess:
         self._lock = threading.Lock()
         self._outbox: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
         self._stopped: str | None = None  # why no more requests are taken
+        self._closed = False
         self._errors: collections.deque[str] = collections.deque(maxlen=_ERR_LINES)
         env = dict(os.environ)
         # the child imports alignlab from where this process did, installed or not
@@ -157,12 +158,24 @@ class ScorerProcess:
         ]
         return [f.result() for f in futures]
 
-    def close(self) -> None:
-        """Stop taking requests, let the child answer the ones sent, and wait for it."""
+    def close(self, wait: bool = True) -> None:
+        """Stop taking requests and let the child answer the ones sent and exit.
+
+        ``wait``: wait for the child to exit (at most 10 s, then it is killed);
+        without it the child winds down while this process goes on (it is
+        waited for at this process's exit).
+        """
         with self._lock:
-            if self._stopped is None:
-                self._stopped = f"the torch scorer for {self.path.name} was closed"
-        self._outbox.put(None)
+            if self._closed:
+                first = False
+            else:
+                first, self._closed = True, True
+                if self._stopped is None:
+                    self._stopped = f"the torch scorer for {self.path.name} was closed"
+        if first:
+            self._outbox.put(None)
+        if not wait:
+            return
         try:
             self._proc.wait(timeout=_CLOSE_WAIT_S)
         except subprocess.TimeoutExpired:
@@ -170,6 +183,11 @@ class ScorerProcess:
             self._proc.wait()
         for thread in self._threads:
             thread.join(timeout=1)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (a child that died is stopped, not closed)."""
+        return self._closed
 
     @property
     def stopped(self) -> str | None:
@@ -256,6 +274,17 @@ def get_scorer_process(path: Path, *, workers: int | None = None) -> ScorerProce
         if scorer is None or scorer.stopped is not None:
             scorer = _PROCESSES[key] = ScorerProcess(path, workers=workers)
         return scorer
+
+
+def close_scorer_processes(wait: bool = False) -> None:
+    """Close every scorer process started here (the runner does so when an eval set ends:
+    the child exits while the run index and the report are written; a later request
+    through the provider starts a new one)."""
+    with _PROCESSES_LOCK:
+        scorers = list(_PROCESSES.values())
+        _PROCESSES.clear()
+    for scorer in scorers:
+        scorer.close(wait=wait)
 
 
 def serve(
