@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from alignlab.errors import ModelError  # noqa: E402
-from alignlab.models.bundled import bundled_model_path, resolve_gguf  # noqa: E402
+from alignlab.models.bundled import bundled_model_path  # noqa: E402
 from alignlab.models.llama_engine import LlamaEngine, get_engine  # noqa: E402
 from alignlab.models.torch_engine import (  # noqa: E402
     TorchScorer,
@@ -35,18 +35,8 @@ SCENARIOS = [
 
 
 @pytest.fixture(scope="module")
-def path() -> Path:
-    return resolve_gguf("smollm2", None)  # the cached BF16 re-encoding
-
-
-@pytest.fixture(scope="module")
 def scorer(path: Path) -> TorchScorer:
     return get_scorer(path, workers=1)
-
-
-@pytest.fixture(scope="module")
-def text(path: Path) -> LlamaEngine:
-    return get_engine(path, vocab_only=True)
 
 
 @pytest.fixture(scope="module")

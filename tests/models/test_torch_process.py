@@ -14,8 +14,8 @@ import pytest
 pytest.importorskip("torch")
 
 from alignlab.errors import ModelError  # noqa: E402
-from alignlab.models.bundled import bundled_model_path, resolve_gguf  # noqa: E402
-from alignlab.models.llama_engine import LlamaEngine, get_engine  # noqa: E402
+from alignlab.models.bundled import bundled_model_path  # noqa: E402
+from alignlab.models.llama_engine import LlamaEngine  # noqa: E402
 from alignlab.models.torch_engine import check_scorer_file, get_scorer  # noqa: E402
 from alignlab.models.torch_process import (  # noqa: E402
     _HEADER,
@@ -33,16 +33,6 @@ SCENARIOS = [
     "I fed the neighbour's cat while they were away.",
     "I read my sister's diary while she was at school.",
 ]
-
-
-@pytest.fixture(scope="module")
-def path() -> Path:
-    return resolve_gguf("smollm2", None)  # the cached BF16 re-encoding
-
-
-@pytest.fixture(scope="module")
-def text(path: Path) -> LlamaEngine:
-    return get_engine(path, vocab_only=True)
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +177,16 @@ def test_closing_all_lets_the_next_request_start_a_new_process(
 
 def first_rows(path: Path, prompts: list[list[int]]) -> list[list[tuple[int, float]]]:
     return get_scorer(path, workers=1).next_token_logprobs(prompts[:1], 3)
+
+
+def test_the_child_keeps_small_product_caches(path: Path) -> None:
+    scorer = ScorerProcess(path, workers=1)
+    try:
+        environ = Path(f"/proc/{scorer._proc.pid}/environ")
+        if not environ.exists():
+            pytest.skip("no /proc here")
+        seen = dict(item.split("=", 1) for item in environ.read_text().split("\0") if "=" in item)
+        for name in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY"):
+            assert seen.get(name) == os.environ.get(name, "16")
+    finally:
+        scorer.close()

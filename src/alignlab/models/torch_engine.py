@@ -106,7 +106,45 @@ class _Layer:
     down: Any
 
 
-class TorchScorer:
+class PromptScorer:
+    """What a torch scorer offers its callers, run in this process or in a child one.
+
+    Subclasses set ``path`` and ``max_tokens`` and queue prompts in :meth:`submit_logprobs`.
+    """
+
+    path: Path
+    max_tokens: int
+
+    def submit_logprobs(
+        self, tokens: list[int], top_k: int, extra: list[int] | None = None, prefix: int = 0
+    ) -> Future[list[tuple[int, float]]]:
+        raise NotImplementedError
+
+    def _check_prompt(self, tokens: list[int]) -> None:
+        if not tokens:
+            raise ModelError(f"{self.path.name}: an empty prompt cannot be scored")
+        if len(tokens) > self.max_tokens:
+            raise ModelError(
+                f"a prompt of {len(tokens)} tokens is longer than the torch scorer's "
+                f"{self.max_tokens}"
+            )
+
+    def next_token_logprobs(
+        self,
+        prompts: list[list[int]],
+        top_k: int,
+        extra_tokens: list[list[int]] | None = None,
+        prefix: int = 0,
+    ) -> list[list[tuple[int, float]]]:
+        """Score several prompts (as :meth:`LlamaEngine.next_token_logprobs` does)."""
+        wanted = extra_tokens or [[] for _ in prompts]
+        futures = [
+            self.submit_logprobs(t, top_k, e, prefix) for t, e in zip(prompts, wanted, strict=True)
+        ]
+        return [f.result() for f in futures]
+
+
+class TorchScorer(PromptScorer):
     """Next-token log-probs of one GGUF Llama model with BF16 weights, scored in batches.
 
     Args:
@@ -185,31 +223,11 @@ class TorchScorer:
         ``prefix``: leading tokens to evaluate once and share with other prompts
         that start with them (cut back to leave the prompt two tokens of its own).
         """
-        if not tokens:
-            raise ModelError(f"{self.path.name}: an empty prompt cannot be scored")
-        if len(tokens) > self.max_tokens:
-            raise ModelError(
-                f"a prompt of {len(tokens)} tokens is longer than the torch scorer's "
-                f"{self.max_tokens}"
-            )
+        self._check_prompt(tokens)
         self._start()
         future: Future[list[tuple[int, float]]] = Future()
         self._jobs.put(_Job(list(tokens), prefix, top_k, list(extra or []), future))
         return future
-
-    def next_token_logprobs(
-        self,
-        prompts: list[list[int]],
-        top_k: int,
-        extra_tokens: list[list[int]] | None = None,
-        prefix: int = 0,
-    ) -> list[list[tuple[int, float]]]:
-        """Score several prompts (as :meth:`LlamaEngine.next_token_logprobs` does)."""
-        wanted = extra_tokens or [[] for _ in prompts]
-        futures = [
-            self.submit_logprobs(t, top_k, e, prefix) for t, e in zip(prompts, wanted, strict=True)
-        ]
-        return [f.result() for f in futures]
 
     # -- workers -------------------------------------------------------------
 
