@@ -27,10 +27,10 @@ prompt that starts with it. Generation always runs in llama.cpp, loaded on
 first use. Measured on 2 cores (``bench/README.md``, issue 9): about 50 ms of
 CPU an ETHICS item for torch against about 84 for llama.cpp, whose products
 stream every weight from memory again for each small block of a prompt's
-tokens (2,000 items: about 74 s for the whole command against 145.7 s); log-odds
+tokens (2,000 items: 70-73 s for the whole command against 145.7 s); log-odds
 sit 0.03 nats on average from the exact float32 weights for torch, 0.025 for
 llama.cpp's BF16, and 0.04 from each other (no answer changed on 2,000 items).
-torch costs memory: about 840 MB for a 200-item run (both processes) against
+torch costs memory: about 820 MB for a 200-item run (both processes) against
 520 MB. The runner writes the scorer it used into the model's arguments, so
 every log says which engine scored it.
 """
