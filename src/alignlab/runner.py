@@ -467,7 +467,8 @@ def run_eval(
         raise AlignlabError(plain_message(ex)) from None
     finally:
         # nothing scores after the set: the torch scorer's process exits while the
-        # index and the report are written (a later eval starts a new one)
+        # index and the report are written (a later eval starts a new one); a run that
+        # started none has not imported the module, and need not
         if "alignlab.models.torch_process" in sys.modules:
             sys.modules["alignlab.models.torch_process"].close_scorer_processes()
     _index([log.location for log in logs], warn or _warn)

@@ -16,7 +16,6 @@ from alignlab.models.llama_engine import LlamaEngine, get_engine  # noqa: E402
 from alignlab.models.torch_engine import (  # noqa: E402
     TorchScorer,
     _cut,
-    get_scorer,
     read_gguf_header,
 )
 
@@ -32,19 +31,6 @@ SCENARIOS = [
     "I fed the neighbour's cat while they were away.",
     "I told my friend her haircut looked nice.",
 ]
-
-
-@pytest.fixture(scope="module")
-def scorer(path: Path) -> TorchScorer:
-    return get_scorer(path, workers=1)
-
-
-@pytest.fixture(scope="module")
-def prompts(text: LlamaEngine) -> list[list[int]]:
-    return [
-        text.tokenize(text.render_chat([{"role": "user", "content": f"{s}\nIs this wrong?"}]))
-        for s in SCENARIOS
-    ]
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ pytest.importorskip("torch")
 from alignlab.errors import ModelError  # noqa: E402
 from alignlab.models.bundled import bundled_model_path  # noqa: E402
 from alignlab.models.llama_engine import LlamaEngine  # noqa: E402
-from alignlab.models.torch_engine import check_scorer_file, get_scorer  # noqa: E402
+from alignlab.models.torch_engine import TorchScorer, check_scorer_file  # noqa: E402
 from alignlab.models.torch_process import (  # noqa: E402
     _HEADER,
     ScorerProcess,
@@ -36,14 +36,6 @@ SCENARIOS = [
 
 
 @pytest.fixture(scope="module")
-def prompts(text: LlamaEngine) -> list[list[int]]:
-    return [
-        text.tokenize(text.render_chat([{"role": "user", "content": f"{s}\nIs this wrong?"}]))
-        for s in SCENARIOS
-    ]
-
-
-@pytest.fixture(scope="module")
 def process(path: Path) -> ScorerProcess:
     scorer = get_scorer_process(path, workers=1)
     yield scorer
@@ -51,10 +43,10 @@ def process(path: Path) -> ScorerProcess:
 
 
 def test_scores_are_the_in_process_scorers_bits(
-    path: Path, process: ScorerProcess, prompts: list[list[int]], text: LlamaEngine
+    scorer: TorchScorer, process: ScorerProcess, prompts: list[list[int]], text: LlamaEngine
 ) -> None:
     extra = [text.first_tokens(["yes", "no"])] * len(prompts)
-    here = get_scorer(path, workers=1).next_token_logprobs(prompts, 8, extra, prefix=20)
+    here = scorer.next_token_logprobs(prompts, 8, extra, prefix=20)
     there = process.next_token_logprobs(prompts, 8, extra, prefix=20)
     assert there == here  # token ids and float log-probs, exactly
     top = [t for t, _ in there[0][:8]]
@@ -135,7 +127,9 @@ def test_closed_scorer_refuses_requests(path: Path) -> None:
         scorer.submit_logprobs([1, 2, 3], 3)
 
 
-def test_the_pipe_protocol_in_one_process(path: Path, prompts: list[list[int]]) -> None:
+def test_the_pipe_protocol_in_one_process(
+    path: Path, scorer: TorchScorer, prompts: list[list[int]]
+) -> None:
     inbox = io.BytesIO()
     _send(inbox, [(7, prompts[0], 2, [], 0), (9, [], 2, [], 0)])
     _send(inbox, [(8, prompts[1], 2, [], 0)])
@@ -148,7 +142,7 @@ def test_the_pipe_protocol_in_one_process(path: Path, prompts: list[list[int]]) 
         answers[message[0]] = message
     assert set(answers) == {7, 8, 9}
     assert answers[9][1] is None and "empty prompt" in answers[9][2]
-    expected = get_scorer(path, workers=1).next_token_logprobs(prompts[:2], 2)
+    expected = scorer.next_token_logprobs(prompts[:2], 2)
     assert [answers[7][1], answers[8][1]] == expected
 
 
@@ -160,7 +154,7 @@ def test_a_cut_message_reads_as_the_end() -> None:
 
 
 def test_closing_all_lets_the_next_request_start_a_new_process(
-    path: Path, prompts: list[list[int]]
+    path: Path, scorer: TorchScorer, prompts: list[list[int]]
 ) -> None:
     from alignlab.models.torch_process import close_scorer_processes
 
@@ -171,12 +165,8 @@ def test_closing_all_lets_the_next_request_start_a_new_process(
     assert first._proc.wait(timeout=30) == 0  # answered everything, then exited
     second = get_scorer_process(path, workers=2)
     assert second is not first and not second.closed
-    assert second.next_token_logprobs(prompts[:1], 3) == first_rows(path, prompts)
+    assert second.next_token_logprobs(prompts[:1], 3) == scorer.next_token_logprobs(prompts[:1], 3)
     second.close()
-
-
-def first_rows(path: Path, prompts: list[list[int]]) -> list[list[tuple[int, float]]]:
-    return get_scorer(path, workers=1).next_token_logprobs(prompts[:1], 3)
 
 
 def test_the_child_keeps_small_product_caches(path: Path) -> None:

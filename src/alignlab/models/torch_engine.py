@@ -713,17 +713,3 @@ def _top(values: Any, top_k: int, extra: list[int]) -> list[tuple[int, float]]:
     seen = set(listed)
     listed += [t for t in dict.fromkeys(extra) if t not in seen]
     return [(t, float(values[t])) for t in listed]
-
-
-_ENGINES: dict[tuple[str, int], TorchScorer] = {}
-_ENGINES_LOCK = threading.Lock()
-
-
-def get_scorer(path: Path, *, workers: int | None = None) -> TorchScorer:
-    """One scorer per (file, workers) in this process: loading is not free."""
-    key = (str(Path(path).resolve()), workers or 0)
-    with _ENGINES_LOCK:
-        engine = _ENGINES.get(key)
-        if engine is None:
-            engine = _ENGINES[key] = TorchScorer(path, workers=workers)
-        return engine

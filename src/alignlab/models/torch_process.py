@@ -47,7 +47,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from alignlab.errors import ModelError
-from alignlab.models.torch_engine import DEFAULT_MAX_TOKENS, PromptScorer, check_scorer_file
+from alignlab.models.torch_engine import (
+    DEFAULT_MAX_TOKENS,
+    PromptScorer,
+    TorchScorer,
+    check_scorer_file,
+)
 
 _HEADER = struct.Struct("<I")
 _CACHE_CAPACITIES = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")
@@ -153,12 +158,9 @@ class ScorerProcess(PromptScorer):
         waited for at this process's exit).
         """
         with self._lock:
-            if self._closed:
-                first = False
-            else:
-                first, self._closed = True, True
-                if self._stopped is None:
-                    self._stopped = f"the torch scorer for {self.path.name} was closed"
+            first, self._closed = not self._closed, True
+            if self._stopped is None:
+                self._stopped = f"the torch scorer for {self.path.name} was closed"
         if first:
             self._outbox.put(None)
         if not wait:
@@ -278,8 +280,6 @@ def serve(
     path: Path, max_tokens: int, workers: int | None, inbox: IO[bytes], out: IO[bytes]
 ) -> int:
     """The child's side: score what ``inbox`` asks, answer on ``out``; returns the exit code."""
-    from alignlab.models.torch_engine import TorchScorer
-
     try:
         scorer = TorchScorer(path, workers=workers, max_tokens=max_tokens)
     except ModelError as ex:
@@ -306,11 +306,9 @@ def serve(
             sent += 1
             try:
                 future = scorer.submit_logprobs(tokens, top_k, extra, prefix)
-            except ModelError as ex:
-                with lock:
-                    _send(out, (key, None, str(ex)))
-                open_jobs.release()
-                continue
+            except ModelError as ex:  # a refused request is answered like a failed one
+                future = Future()
+                future.set_exception(ex)
             future.add_done_callback(functools.partial(answer, key))
     for _ in range(sent):
         open_jobs.acquire()
